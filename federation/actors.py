@@ -1,0 +1,188 @@
+"""Remote actors: fetch from their origin, validate, cache, and look up their keys."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urldefrag
+
+from federation import store
+from federation.client import FederationClient, FetchError
+from federation.database import Database, from_db_time, to_db_time
+from federation.hosts import HostError, canonical_host
+from federation.keys import load_public_key
+from federation.store import RemoteActorRow
+from federation.vocab import ACTOR_TYPES, Json, as_list, get_id, get_type
+
+Clock = Callable[[], datetime]
+Signer = Callable[[str, str, bytes | None], dict[str, str]]
+
+ACTOR_TTL = timedelta(days=1)
+REFRESH_INTERVAL = timedelta(minutes=5)
+
+
+class ActorError(Exception):
+    """A remote actor or key that cannot be used, with the reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_actor(doc: Json, now: datetime) -> RemoteActorRow:
+    """Validate an actor document: links stay on the actor's host (Misskey CVE-2024-52591)."""
+    actor_id = doc.get("id")
+    if not isinstance(actor_id, str):
+        raise ActorError("actor document has no id")
+    if get_type(doc) not in ACTOR_TYPES:
+        raise ActorError(f"not an actor type: {get_type(doc)!r}")
+    host = _host(actor_id)
+    inbox = _same_host_link(doc.get("inbox"), host, "inbox", required=True)
+    endpoints = doc.get("endpoints")
+    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+    key_id, key_pem = _public_key(doc, actor_id, host)
+    for name in ("outbox", "followers", "following"):
+        _same_host_link(doc.get(name), host, name, required=False)
+    url = get_id(doc.get("url"))
+    return RemoteActorRow(
+        id=actor_id,
+        host=host,
+        type=get_type(doc) or "Person",
+        preferred_username=_text(doc.get("preferredUsername")),
+        name=_text(doc.get("name")),
+        url=url if url and _host_or_none(url) == host else None,
+        inbox=inbox or "",
+        shared_inbox=_same_host_link(shared, host, "sharedInbox", required=False),
+        key_id=key_id,
+        public_key_pem=key_pem,
+        document=json.dumps(doc, ensure_ascii=False),
+        fetched_at=to_db_time(now),
+    )
+
+
+def _public_key(doc: Json, actor_id: str, host: str) -> tuple[str | None, str | None]:
+    for key in as_list(doc.get("publicKey")):
+        if not isinstance(key, dict):
+            continue
+        key_id, owner, pem = key.get("id"), key.get("owner"), key.get("publicKeyPem")
+        if not isinstance(key_id, str) or not isinstance(pem, str):
+            continue
+        if owner not in (None, actor_id):
+            continue
+        if _host(key_id) != host:
+            raise ActorError("publicKey id is on another host than the actor")
+        return key_id, pem
+    return None, None
+
+
+def _same_host_link(value: object, host: str, name: str, *, required: bool) -> str | None:
+    link = get_id(value)
+    if link is None:
+        if required:
+            raise ActorError(f"actor has no {name}")
+        return None
+    if _host(link) != host:
+        raise ActorError(f"actor's {name} is on another host")
+    return link
+
+
+def _host(url: str) -> str:
+    try:
+        return canonical_host(url)
+    except HostError as exc:
+        raise ActorError(f"bad URL {url!r}: {exc}") from exc
+
+
+def _host_or_none(url: str) -> str | None:
+    try:
+        return canonical_host(url)
+    except HostError:
+        return None
+
+
+def _text(value: object) -> str | None:
+    return value[:500] if isinstance(value, str) else None
+
+
+@dataclass
+class ActorResolver:
+    """Fetches actors (GETs signed by the instance actor) and caches them in SQLite."""
+
+    db: Database
+    client: FederationClient
+    sign_get: Signer
+    clock: Clock
+
+    def __post_init__(self) -> None:
+        self._last_refresh: dict[str, datetime] = {}
+
+    async def get(self, actor_id: str, *, refresh: bool = False) -> RemoteActorRow:
+        """Return an actor from the cache, fetching it when missing, stale or asked to."""
+        cached = await store.get_remote_actor(self.db, actor_id)
+        now = self.clock()
+        if cached and not refresh and now - from_db_time(cached.fetched_at) < ACTOR_TTL:
+            return cached
+        return await self._fetch_actor(actor_id)
+
+    async def cached(self, actor_id: str) -> RemoteActorRow | None:
+        """Return an actor only if it is already cached (no network)."""
+        return await store.get_remote_actor(self.db, actor_id)
+
+    async def key_owner(self, key_id: str) -> RemoteActorRow:
+        """Find the actor owning key_id; the actor document must list that very key."""
+        cached = await store.get_remote_actor_by_key_id(self.db, key_id)
+        if cached:
+            return cached
+        doc = await self._fetch(urldefrag(key_id).url)
+        if get_type(doc) in ACTOR_TYPES:
+            actor = await self._store_actor(doc)
+        else:
+            if doc.get("id") != key_id:
+                raise ActorError("key document id differs from the keyId")
+            owner_id = get_id(doc.get("owner"))
+            if not owner_id:
+                raise ActorError("key document names no owner")
+            actor = await self._fetch_actor(owner_id)
+        if actor.key_id != key_id:
+            raise ActorError("the key's owner does not list this key")
+        return actor
+
+    async def refresh_key(self, key_id: str, actor_id: str) -> RemoteActorRow | None:
+        """Re-fetch an actor once per interval after a failed verification (key rotation)."""
+        now = self.clock()
+        last = self._last_refresh.get(actor_id)
+        if last and now - last < REFRESH_INTERVAL:
+            return None
+        self._last_refresh[actor_id] = now
+        actor = await self._fetch_actor(actor_id)
+        return actor if actor.key_id == key_id else None
+
+    async def _fetch_actor(self, actor_id: str) -> RemoteActorRow:
+        actor = await self._store_actor(await self._fetch(actor_id))
+        if actor.id != actor_id:
+            raise ActorError("actor id differs from the URL it was fetched from")
+        return actor
+
+    async def _store_actor(self, doc: Json) -> RemoteActorRow:
+        actor = parse_actor(doc, self.clock())
+        if actor.public_key_pem:
+            _check_pem(actor.public_key_pem)
+        async with self.db.transaction() as conn:
+            await store.upsert_remote_actor(conn, actor)
+        return actor
+
+    async def _fetch(self, url: str) -> Json:
+        try:
+            fetched = await self.client.get_json(url, sign=self.sign_get)
+        except FetchError as exc:
+            raise ActorError(f"could not fetch {url}: {exc.reason}") from exc
+        return fetched.data
+
+
+def _check_pem(pem: str) -> None:
+    try:
+        load_public_key(pem)
+    except ValueError as exc:
+        raise ActorError("publicKeyPem is not a valid public key") from exc

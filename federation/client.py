@@ -1,0 +1,580 @@
+"""The one outgoing HTTP client: SSRF-safe connects, redirects, size and time caps (rules 8, 14)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+import zlib
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import anyio
+import certifi
+import httpcore
+import httpx
+
+from federation.hosts import (
+    HostError,
+    canonical_host,
+    is_forbidden_address,
+    parse_ip_literal,
+    split_host_port,
+)
+from federation.jsonsafe import DEFAULT_MAX_DEPTH, JsonError, parse_json_object
+
+Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
+Signer = Callable[[str, str, bytes | None], Mapping[str, str]]
+
+AS_PROFILE = "https://www.w3.org/ns/activitystreams"
+ACTIVITY_ACCEPT = f'application/activity+json, application/ld+json; profile="{AS_PROFILE}"'
+PLAIN_JSON_ACCEPT = "application/jrd+json, application/json"
+ACTIVITY_CONTENT_TYPE = "application/activity+json"
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_EXCERPT_BYTES = 2048
+_TIMEOUT_KINDS = {
+    httpx.ConnectTimeout: "connect timeout",
+    httpx.ReadTimeout: "read timeout",
+    httpx.WriteTimeout: "write timeout",
+    httpx.PoolTimeout: "pool timeout",
+}
+
+
+class _Decompressor(Protocol):
+    @property
+    def eof(self) -> bool: ...
+
+    def decompress(self, data: bytes, max_length: int = 0, /) -> bytes: ...
+
+
+class FetchError(Exception):
+    """A fetch or delivery that failed; `reason` says why, `status` is the HTTP status if any."""
+
+    def __init__(self, reason: str, *, status: int | None = None, url: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.url = url
+
+
+class BlockedAddressError(FetchError):
+    """A connection refused before it was opened because the target is special-purpose."""
+
+
+@dataclass(frozen=True)
+class FetchedDocument:
+    """A JSON object fetched from `final_url` (the URL after redirects, without fragment)."""
+
+    url_requested: str
+    final_url: str
+    status: int
+    content_type: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """The answer of a remote inbox to a delivery; any status except a redirect."""
+
+    status: int
+    headers: dict[str, str]
+    body_excerpt: str
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Resolve a name with the event loop's getaddrinfo, for the SSRF check of rule 14."""
+    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def build_ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """Build a verifying TLS context from certifi plus an optional extra PEM bundle (rule 14)."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    if ca_bundle is not None:
+        context.load_verify_locations(cafile=ca_bundle)
+    return context
+
+
+class AddressGuard:
+    """Resolves a host once and refuses special-purpose addresses unless explicitly allowed."""
+
+    def __init__(self, allow_private: Iterable[str], resolver: Resolver) -> None:
+        self.allow_private = frozenset(_canonical_host_port(entry) for entry in allow_private)
+        self._resolver = resolver
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        """Return the checked addresses to connect to for `host:port` (rule 14, DNS rebinding)."""
+        literal_host = f"[{host}]" if ":" in host else host
+        try:
+            authority = canonical_host(f"{literal_host}:{port}")
+        except HostError as exc:
+            raise BlockedAddressError(f"refusing host {host!r}: {exc.reason}") from exc
+        name, _ = split_host_port(authority)
+        allowed = authority in self.allow_private
+        literal = parse_ip_literal(name)
+        if literal is not None:
+            addresses: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [literal]
+        elif not allowed and (name == "localhost" or name.endswith(".localhost")):
+            raise BlockedAddressError(f"refusing {authority}: localhost names are loopback")
+        else:
+            addresses = await self._resolve_name(host, port)
+        for address in addresses:
+            self._check(authority, address, allowed)
+        return [str(address) for address in addresses]
+
+    async def _resolve_name(
+        self, host: str, port: int
+    ) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        try:
+            raw = await self._resolver(host, port)
+        except OSError as exc:
+            raise httpcore.ConnectError(f"could not resolve {host!r}: {exc}") from exc
+        if not raw:
+            raise httpcore.ConnectError(f"{host!r} resolved to no address")
+        try:
+            return [ipaddress.ip_address(address) for address in raw]
+        except ValueError as exc:
+            raise httpcore.ConnectError(f"resolver returned a non-address: {exc}") from exc
+
+    def _check(
+        self, authority: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address, allowed: bool
+    ) -> None:
+        reason = is_forbidden_address(address)
+        if reason is None or (allowed and address.is_loopback):
+            return
+        hint = " (allow_private covers loopback addresses only)" if allowed else ""
+        raise BlockedAddressError(
+            f"refusing {authority}: address {address} is forbidden ({reason}){hint}"
+        )
+
+
+class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to addresses the guard has checked, so DNS rebinding cannot slip past."""
+
+    def __init__(self, guard: AddressGuard, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._guard = guard
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """Resolve and check `host`, then connect to a checked IP itself (rule 14)."""
+        try:
+            with anyio.fail_after(timeout):
+                addresses = await self._guard.resolve(host, port)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from exc
+        failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """Refuse Unix sockets: federation only ever speaks TCP to checked addresses."""
+        raise BlockedAddressError("unix sockets are never used for federation")
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep through the wrapped backend (used by httpcore's retry back-off)."""
+        await self._inner.sleep(seconds)
+
+
+class _GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with its pool rebuilt on the guarded backend.
+
+    httpx 0.28 has no `network_backend` argument, so the pool that httpx built is replaced by an
+    identical `httpcore.AsyncConnectionPool` that uses our backend; everything else (request and
+    exception mapping, streaming) stays httpx's own code.
+    """
+
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext,
+        limits: httpx.Limits,
+        network_backend: httpcore.AsyncNetworkBackend,
+    ) -> None:
+        super().__init__(verify=ssl_context, trust_env=False, limits=limits)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=True,
+            http2=False,
+            network_backend=network_backend,
+        )
+
+
+@dataclass(frozen=True)
+class _Hop:
+    url: httpx.URL
+    redirect: httpx.URL | None = None
+    status: int = 0
+    content_type: str = ""
+    body: bytes = b""
+
+
+class FederationClient:
+    """The process-wide outgoing HTTP client for ActivityPub, WebFinger and NodeInfo."""
+
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        own_hosts: Iterable[str] = (),
+        allow_private: Iterable[str] = (),
+        ca_bundle: str | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 10.0,
+        total_timeout: float = 20.0,
+        max_body: int = 1_048_576,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        max_redirects: int = 5,
+        per_host_connections: int = 10,
+        max_connections: int = 100,
+        resolver: Resolver | None = None,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self.own_hosts = frozenset(canonical_host(host) for host in own_hosts)
+        self.guard = AddressGuard(allow_private, resolver or system_resolver)
+        self._total_timeout = total_timeout
+        self._max_body = max_body
+        self._max_depth = max_depth
+        self._max_redirects = max_redirects
+        self._per_host = per_host_connections
+        self._host_slots: dict[str, anyio.Semaphore] = {}
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections // 4,
+            keepalive_expiry=30.0,
+        )
+        backend = GuardedNetworkBackend(self.guard, network_backend or httpcore.AnyIOBackend())
+        transport = _GuardedTransport(
+            ssl_context=build_ssl_context(ca_bundle), limits=limits, network_backend=backend
+        )
+        # trust_env=False: an environment proxy would be mounted in front of the guarded transport.
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            trust_env=False,
+            follow_redirects=False,
+            timeout=httpx.Timeout(
+                connect=connect_timeout,
+                read=read_timeout,
+                write=read_timeout,
+                pool=connect_timeout,
+            ),
+            headers={"User-Agent": user_agent},
+        )
+
+    async def __aenter__(self) -> FederationClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the pooled connections; called once by the app's lifespan on shutdown."""
+        await self._http.aclose()
+
+    async def get_json(
+        self, url: str, *, sign: Signer | None = None, accept: str = ACTIVITY_ACCEPT
+    ) -> FetchedDocument:
+        """Fetch an ActivityStreams object whose `id` is its final URL, not ours (rule 8)."""
+        with self._total_limit(url):
+            document = await self._fetch(url, sign, accept, _is_activity_type)
+            final = httpx.URL(document.final_url)
+            document_id = self._document_id(document)
+            if document_id == final:
+                return document
+            if _origin(document_id) != _origin(final):
+                raise FetchError(
+                    f"document id {str(document_id)!r} is not on the origin of {str(final)!r}",
+                    url=url,
+                )
+            refetched = await self._fetch(str(document_id), sign, accept, _is_activity_type)
+            if self._document_id(refetched) != httpx.URL(refetched.final_url):
+                raise FetchError(
+                    f"document id differs from its URL {refetched.final_url!r} after re-fetch",
+                    url=url,
+                )
+            return FetchedDocument(
+                url, refetched.final_url, refetched.status, refetched.content_type, refetched.data
+            )
+
+    async def get_plain_json(
+        self, url: str, *, sign: Signer | None = None, accept: str = PLAIN_JSON_ACCEPT
+    ) -> FetchedDocument:
+        """Fetch a plain JSON object (WebFinger RFC 7033 JRD, NodeInfo) with the same limits."""
+        with self._total_limit(url):
+            return await self._fetch(url, sign, accept, _is_plain_json_type)
+
+    async def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        sign: Signer | None = None,
+    ) -> PostResult:
+        """Deliver a body, signing right before sending; redirects are failures (rules 1, 23)."""
+        request_headers = {"Content-Type": ACTIVITY_CONTENT_TYPE, **(headers or {})}
+        with self._total_limit(url):
+            target = self._checked_url(url)
+            async with self._host_slot(target):
+                response = await self._send("POST", target, body, request_headers, sign)
+                try:
+                    if response.status_code in _REDIRECT_STATUSES:
+                        location = response.headers.get("location", "")
+                        raise FetchError(
+                            f"delivery was redirected ({response.status_code} to {location!r});"
+                            " deliveries never follow redirects",
+                            status=response.status_code,
+                            url=url,
+                        )
+                    excerpt = await self._read_body(response, _EXCERPT_BYTES, truncate=True)
+                finally:
+                    await response.aclose()
+        return PostResult(
+            status=response.status_code,
+            headers=dict(response.headers.items()),
+            body_excerpt=excerpt.decode("utf-8", errors="replace"),
+        )
+
+    async def _fetch(
+        self, url: str, sign: Signer | None, accept: str, type_ok: Callable[[str], bool]
+    ) -> FetchedDocument:
+        current = self._checked_url(url)
+        for _ in range(self._max_redirects + 1):
+            hop = await self._get_hop(current, sign, accept, type_ok)
+            if hop.redirect is None:
+                try:
+                    data = parse_json_object(hop.body, self._max_depth)
+                except JsonError as exc:
+                    raise FetchError(f"{exc.reason} (from {str(current)!r})", url=url) from exc
+                return FetchedDocument(url, str(current), hop.status, hop.content_type, data)
+            current = hop.redirect
+        raise FetchError(f"too many redirects (more than {self._max_redirects})", url=url)
+
+    async def _get_hop(
+        self, url: httpx.URL, sign: Signer | None, accept: str, type_ok: Callable[[str], bool]
+    ) -> _Hop:
+        headers = {"Accept": accept, "Accept-Encoding": "gzip"}
+        async with self._host_slot(url):
+            response = await self._send("GET", url, None, headers, sign)
+            try:
+                status = response.status_code
+                if status in _REDIRECT_STATUSES:
+                    return _Hop(url, redirect=self._redirect_target(url, response))
+                if not 200 <= status < 300:
+                    raise FetchError(
+                        f"HTTP {status} from {str(url)!r}", status=status, url=str(url)
+                    )
+                content_type = response.headers.get("content-type", "")
+                if not type_ok(content_type):
+                    raise FetchError(
+                        f"unacceptable Content-Type {content_type!r} from {str(url)!r}",
+                        status=status,
+                        url=str(url),
+                    )
+                body = await self._read_body(response, self._max_body, truncate=False)
+                return _Hop(url, status=status, content_type=content_type, body=body)
+            finally:
+                await response.aclose()
+
+    async def _send(
+        self,
+        method: str,
+        url: httpx.URL,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        sign: Signer | None,
+    ) -> httpx.Response:
+        all_headers = dict(headers)
+        if sign is not None:
+            all_headers.update(sign(method, str(url), body))
+        request = self._http.build_request(method, url, headers=all_headers, content=body)
+        with _transport_errors(url):
+            return await self._http.send(request, stream=True)
+
+    async def _read_body(self, response: httpx.Response, limit: int, *, truncate: bool) -> bytes:
+        declared = response.headers.get("content-length")
+        if not truncate and declared is not None and declared.isdigit() and int(declared) > limit:
+            raise FetchError(
+                f"response too large: Content-Length {declared} exceeds {limit} bytes",
+                status=response.status_code,
+                url=str(response.url),
+            )
+        decoder = _decoder_for(response.headers.get("content-encoding", ""))
+        body = bytearray()
+        with _transport_errors(response.url):
+            async for chunk in response.aiter_raw():
+                body += decoder.decompress(chunk, limit + 1 - len(body)) if decoder else chunk
+                if len(body) > limit:
+                    if truncate:
+                        return bytes(body[:limit])
+                    raise FetchError(
+                        f"response too large: more than {limit} bytes",
+                        status=response.status_code,
+                        url=str(response.url),
+                    )
+        if decoder is not None and not decoder.eof and not truncate:
+            raise FetchError("truncated compressed response body", url=str(response.url))
+        return bytes(body)
+
+    def _redirect_target(self, url: httpx.URL, response: httpx.Response) -> httpx.URL:
+        location = response.headers.get("location")
+        if not location:
+            raise FetchError(
+                f"redirect {response.status_code} without Location", status=response.status_code
+            )
+        try:
+            target = url.join(location)
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"invalid redirect Location {location!r}: {exc}") from exc
+        if "\\" in location:
+            raise FetchError(f"backslash in redirect Location {location!r}")
+        return self._checked_url(str(target))
+
+    def _checked_url(self, url: str, *, keep_fragment: bool = False) -> httpx.URL:
+        scheme = url.partition(":")[0].lower()
+        if scheme not in ("http", "https"):
+            raise FetchError(f"scheme {scheme!r} is not allowed (http and https only): {url!r}")
+        try:
+            host = canonical_host(url)
+            parsed = httpx.URL(url)
+        except HostError as exc:
+            raise FetchError(f"refusing {url!r}: {exc.reason}", url=url) from exc
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"invalid URL {url!r}: {exc}", url=url) from exc
+        if parsed.scheme != scheme or host != _httpx_authority(parsed):
+            raise FetchError(f"URL parsers disagree on the origin of {url!r}", url=url)
+        return parsed if keep_fragment else parsed.copy_with(fragment=None)
+
+    def _document_id(self, document: FetchedDocument) -> httpx.URL:
+        raw_id = document.data.get("id")
+        if not isinstance(raw_id, str):
+            raise FetchError(f"document at {document.final_url!r} has no string id")
+        document_id = self._checked_url(raw_id, keep_fragment=True)
+        if canonical_host(raw_id) in self.own_hosts:
+            raise FetchError(f"remote document claims an id on our own host: {raw_id!r}")
+        return document_id
+
+    @contextmanager
+    def _total_limit(self, url: str) -> Iterator[None]:
+        try:
+            with anyio.fail_after(self._total_timeout):
+                yield
+        except TimeoutError as exc:
+            raise FetchError(
+                f"total time limit of {self._total_timeout:g}s exceeded for {url!r}", url=url
+            ) from exc
+
+    @asynccontextmanager
+    async def _host_slot(self, url: httpx.URL) -> AsyncIterator[None]:
+        key = _httpx_authority(url)
+        slot = self._host_slots.get(key)
+        if slot is None:
+            slot = self._host_slots[key] = anyio.Semaphore(self._per_host)
+        try:
+            async with slot:
+                yield
+        finally:
+            if slot.value == self._per_host and slot.statistics().tasks_waiting == 0:
+                self._host_slots.pop(key, None)
+
+
+def _canonical_host_port(entry: str) -> str:
+    authority = canonical_host(entry)
+    if split_host_port(authority)[1] is None:
+        raise HostError(f"allow_private entry {entry!r} needs an explicit port")
+    return authority
+
+
+def _httpx_authority(url: httpx.URL) -> str:
+    host = url.raw_host.decode("ascii")
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{url.port}" if url.port is not None else ""
+    try:
+        return canonical_host(f"{url.scheme}://{host}{port}/")
+    except HostError as exc:
+        raise FetchError(f"refusing host {host!r}: {exc.reason}") from exc
+
+
+def _origin(url: httpx.URL) -> tuple[str, str]:
+    return url.scheme, _httpx_authority(url)
+
+
+def _media_type(content_type: str) -> tuple[str, dict[str, str]]:
+    media_type, *raw_params = content_type.split(";")
+    params: dict[str, str] = {}
+    for raw in raw_params:
+        key, _, value = raw.partition("=")
+        params[key.strip().lower()] = value.strip().strip('"')
+    return media_type.strip().lower(), params
+
+
+def _is_activity_type(content_type: str) -> bool:
+    media_type, params = _media_type(content_type)
+    if media_type == "application/activity+json":
+        return True
+    return media_type == "application/ld+json" and AS_PROFILE in params.get("profile", "").split()
+
+
+def _is_plain_json_type(content_type: str) -> bool:
+    return _media_type(content_type)[0] in ("application/json", "application/jrd+json")
+
+
+def _decoder_for(content_encoding: str) -> _Decompressor | None:
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(wbits=31)
+    if encoding == "deflate":
+        return zlib.decompressobj(wbits=15)
+    raise FetchError(f"unsupported Content-Encoding {content_encoding!r}")
+
+
+@contextmanager
+def _transport_errors(url: httpx.URL) -> Iterator[None]:
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        kind = _TIMEOUT_KINDS.get(type(exc), "timeout")
+        raise FetchError(f"{kind} talking to {str(url)!r}", url=str(url)) from exc
+    except httpx.HTTPError as exc:
+        raise FetchError(f"connection to {str(url)!r} failed: {exc}", url=str(url)) from exc
+    except zlib.error as exc:
+        raise FetchError(f"corrupt compressed body from {str(url)!r}: {exc}") from exc

@@ -1,0 +1,125 @@
+"""SQLite access shared by the protocol and the board: WAL, one writer, numbered migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+Row = aiosqlite.Row
+
+MIGRATION_DIR = Path(__file__).parent / "migrations"
+
+
+def utcnow() -> datetime:
+    """Return the current time, UTC-aware (the default clock)."""
+    return datetime.now(UTC)
+
+
+def to_db_time(moment: datetime) -> str:
+    """Format a time for storage: UTC, fixed width, so text order is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_db_time(text: str) -> datetime:
+    """Parse a stored time back into a UTC-aware datetime."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+class Database:
+    """One writing connection behind a lock and one reading connection (WAL snapshots)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._write: aiosqlite.Connection | None = None
+        self._read: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        """Open both connections with WAL, a busy timeout and foreign keys on."""
+        self._write = await _open(self.path)
+        self._read = await _open(self.path)
+
+    async def close(self) -> None:
+        """Close both connections."""
+        for conn in (self._read, self._write):
+            if conn is not None:
+                await conn.close()
+        self._read = self._write = None
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        if self._read is None:
+            raise RuntimeError("database is not connected")
+        return self._read
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a unit of work in one IMMEDIATE transaction on the writing connection."""
+        if self._write is None:
+            raise RuntimeError("database is not connected")
+        async with self._lock:
+            await self._write.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._write
+            except BaseException:
+                await self._write.rollback()
+                raise
+            await self._write.commit()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run a read-only query on the reading connection."""
+        return list(await self.reader.execute_fetchall(sql, params))
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """Run a read-only query and return its first row, if any."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def migrate(self, directories: Iterable[tuple[str, Path]]) -> list[str]:
+        """Apply numbered .sql files not applied yet, each in its own transaction."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
+            )
+        done = {r["name"] for r in await self.fetchall("SELECT name FROM schema_migrations")}
+        applied = []
+        for prefix, directory in directories:
+            for file in sorted(directory.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+                name = f"{prefix}/{file.name}"
+                if name in done:
+                    continue
+                await self._apply(name, file.read_text(encoding="utf-8"))
+                applied.append(name)
+        return applied
+
+    async def _apply(self, name: str, script: str) -> None:
+        async with self.transaction() as conn:
+            for statement in _split_sql(script):
+                await conn.execute(statement)
+            await conn.execute(
+                "INSERT INTO schema_migrations (name, applied) VALUES (?, ?)",
+                (name, to_db_time(utcnow())),
+            )
+
+
+async def _open(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA journal_mode=WAL")
+    await conn.execute("PRAGMA synchronous=NORMAL")
+    await conn.execute("PRAGMA busy_timeout=5000")
+    await conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (migrations contain no ';' inside literals)."""
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

@@ -1,0 +1,242 @@
+"""Receiving activities: caps, parse, verify the signature, store raw, answer 202, then dispatch."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import AsyncIterator
+
+import aiosqlite
+
+from federation import httpsig, store
+from federation.actors import ActorError, ActorResolver
+from federation.database import Database
+from federation.hosts import HostError, canonical_host
+from federation.jsonsafe import JsonError, parse_json_object
+from federation.keys import load_public_key
+from federation.store import RemoteActorRow
+from federation.vocab import Json, get_id, get_type
+
+log = logging.getLogger("federation.inbox")
+
+Clock = Callable[[], datetime]
+ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
+MAX_BODY = 1_048_576
+MAX_PROCESS_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class InboxResult:
+    """What the inbox answers: a status and a reason a human can read."""
+
+    status: int
+    reason: str
+
+
+@dataclass
+class InboxContext:
+    """What a handler gets: the verified sender and a way to commit atomically with 'done'."""
+
+    activity: Json
+    actor: RemoteActorRow
+    db: Database
+    resolver: ActorResolver
+    now: datetime
+    _conn: aiosqlite.Connection | None = field(default=None, repr=False)
+    _committed: bool = field(default=False, repr=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Open the one transaction in which the handler's writes and the 'done' mark commit."""
+        if self._committed:
+            raise RuntimeError("a handler commits once")
+        async with self.db.transaction() as conn:
+            yield conn
+            await _mark_done(conn, self.activity["id"], self.now)
+        self._committed = True
+
+
+Handler = Callable[[InboxContext], Awaitable[None]]
+BlockCheck = Callable[[str], Awaitable[bool]]
+
+
+async def _mark_done(conn: aiosqlite.Connection, activity_id: str, now: datetime) -> None:
+    await store.finish_inbox_activity(conn, activity_id, "done", None, now)
+
+
+async def _never_blocked(_: str) -> bool:
+    return False
+
+
+class Inbox:
+    """A handler registry in Fedify's style: inbox.on('Follow', handle_follow)."""
+
+    def __init__(
+        self,
+        db: Database,
+        resolver: ActorResolver,
+        clock: Clock,
+        *,
+        own_host: str,
+        is_blocked: BlockCheck = _never_blocked,
+    ) -> None:
+        self.db = db
+        self.resolver = resolver
+        self.clock = clock
+        self.own_host = own_host
+        self.is_blocked = is_blocked
+        self._handlers: dict[str, Handler] = {}
+        self._wake = asyncio.Event()
+
+    def on(self, type_: str, handler: Handler) -> None:
+        """Register the handler for one activity type."""
+        self._handlers[type_] = handler
+
+    async def receive(
+        self, target: str, headers: Mapping[str, str], body: bytes
+    ) -> InboxResult:
+        """Check and store one POSTed activity; nothing is stored unless every check passes."""
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in ACCEPTED_TYPES:
+            return InboxResult(415, "Content-Type must be application/activity+json")
+        try:
+            activity = parse_json_object(body)
+        except JsonError as exc:
+            return InboxResult(400, exc.reason)
+        shape = _check_shape(activity)
+        if shape:
+            return InboxResult(400, shape)
+        return await self._authenticate_and_store(target, headers, body, activity)
+
+    async def _authenticate_and_store(
+        self, target: str, headers: Mapping[str, str], body: bytes, activity: Json
+    ) -> InboxResult:
+        actor_id = get_id(activity["actor"]) or ""
+        parsed = httpsig.parse_signature("POST", target, headers)
+        if isinstance(parsed, httpsig.SignatureError):
+            return InboxResult(401, parsed.reason)
+        try:
+            key_host, actor_host = canonical_host(parsed.key_id), canonical_host(actor_id)
+        except HostError as exc:
+            return InboxResult(400, f"bad host: {exc}")
+        if await self.is_blocked(key_host) or await self.is_blocked(actor_host):
+            return InboxResult(403, "this server is blocked")
+        if key_host == self.own_host or actor_host == self.own_host:
+            return InboxResult(401, "signature claims to come from this server")
+        if key_host != actor_host:
+            return InboxResult(401, "signing key is on another host than the actor")
+        if _is_self_delete(activity) and not await self.resolver.cached(actor_id):
+            return InboxResult(202, "delete of an unknown actor ignored")
+        verdict = await self._verify(parsed, activity, actor_id, body)
+        if isinstance(verdict, InboxResult):
+            return verdict
+        return await self._store(activity, actor_id, body)
+
+    async def _verify(
+        self, parsed: httpsig.ParsedSignature, activity: Json, actor_id: str, body: bytes
+    ) -> RemoteActorRow | InboxResult:
+        try:
+            owner = await self.resolver.key_owner(parsed.key_id)
+        except ActorError as exc:
+            return InboxResult(401, f"cannot use the signing key: {exc.reason}")
+        if owner.id != actor_id:
+            return InboxResult(401, "the signing key does not belong to the activity's actor")
+        result = self._check(parsed, owner, body)
+        if result.ok:
+            return owner
+        try:
+            refreshed = await self.resolver.refresh_key(parsed.key_id, actor_id)
+        except ActorError as exc:
+            return InboxResult(401, f"signature invalid ({result.reason}); {exc.reason}")
+        if refreshed and self._check(parsed, refreshed, body).ok:
+            return refreshed
+        return InboxResult(401, f"signature invalid: {result.reason}")
+
+    def _check(
+        self, parsed: httpsig.ParsedSignature, owner: RemoteActorRow, body: bytes
+    ) -> httpsig.VerifyResult:
+        if not owner.public_key_pem:
+            return httpsig.VerifyResult(False, "the actor publishes no key", parsed.key_id)
+        key = load_public_key(owner.public_key_pem)
+        return httpsig.verify_signature(
+            parsed, key, body, self.clock(), expected_host=self.own_host
+        )
+
+    async def _store(self, activity: Json, actor_id: str, body: bytes) -> InboxResult:
+        type_ = get_type(activity) or ""
+        async with self.db.transaction() as conn:
+            new = await store.insert_inbox_activity(
+                conn, activity["id"], actor_id, type_, body.decode("utf-8"), self.clock()
+            )
+        if not new:
+            return InboxResult(202, "already received")
+        self._wake.set()
+        return InboxResult(202, "accepted")
+
+    async def run_forever(self, poll: float = 5.0) -> None:
+        """Process stored activities as they arrive; poll for retries that come due."""
+        while True:
+            self._wake.clear()
+            if await self.process_due():
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=poll)
+
+    async def process_due(self, limit: int = 50) -> int:
+        """Dispatch stored activities to their handlers; failures are retried, then kept."""
+        rows = await store.list_due_inbox(self.db, self.clock(), limit)
+        for row in rows:
+            await self._process(row["id"], row["actor"], json.loads(row["body"]), row["attempts"])
+        return len(rows)
+
+    async def _process(self, activity_id: str, actor_id: str, activity: Json, attempts: int) -> None:
+        now = self.clock()
+        handler = self._handlers.get(get_type(activity) or "")
+        try:
+            actor = await self.resolver.get(actor_id)
+            ctx = InboxContext(activity, actor, self.db, self.resolver, now)
+            if handler:
+                await handler(ctx)
+            if not ctx._committed:
+                async with self.db.transaction() as conn:
+                    await _mark_done(conn, activity_id, now)
+        except Exception as exc:  # noqa: BLE001 - persisted for retry and shown to admins
+            await self._record_failure(activity_id, attempts, exc, now)
+
+    async def _record_failure(
+        self, activity_id: str, attempts: int, exc: Exception, now: datetime
+    ) -> None:
+        reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
+        final = attempts + 1 >= MAX_PROCESS_ATTEMPTS
+        log.warning("processing %s failed (attempt %d): %s", activity_id, attempts + 1, reason)
+        delay = timedelta(seconds=min(30 * 2**attempts, 6 * 3600))
+        async with self.db.transaction() as conn:
+            await store.finish_inbox_activity(
+                conn, activity_id, "failed" if final else "pending", reason[:500], now + delay
+            )
+
+
+def _check_shape(activity: Json) -> str | None:
+    if not isinstance(activity.get("id"), str) or not activity["id"]:
+        return "activity has no id"
+    if get_type(activity) is None:
+        return "activity has no type"
+    if not get_id(activity.get("actor")):
+        return "activity has no actor"
+    for name in ("to", "cc", "bto", "bcc", "audience", "tag"):
+        value = activity.get(name)
+        if isinstance(value, list) and len(value) > 1000:
+            return f"too many entries in {name}"
+    return None
+
+
+def _is_self_delete(activity: Json) -> bool:
+    return get_type(activity) == "Delete" and get_id(activity.get("object")) == get_id(
+        activity.get("actor")
+    )

@@ -1,0 +1,243 @@
+"""The `aushang` command line: what staff do in the web interface, for scripts and bulk work."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, NoReturn
+
+from federation import httpsig, store as fedstore
+from federation.actors import ActorError, ActorResolver
+from federation.client import FederationClient
+from federation.webfinger import WebFingerError, resolve_handle
+from noticeboard import __version__
+from noticeboard.board import Board, BoardNotInitialised, initialise
+from noticeboard.config import Config, ConfigError, load_config
+from noticeboard.posts import InvalidNotice, validate_draft
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="aushang",
+        description="Aushang: a federated neighbourhood noticeboard. "
+        "Each command works on the board described by --instance FILE.",
+    )
+    parser.add_argument("--version", action="version", version=f"aushang {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+
+    def command(name: str, help_text: str) -> Parser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--instance", required=True, metavar="FILE", help="the board's TOML file")
+        return sub  # type: ignore[return-value]
+
+    command("init", "Create the data folder, database, keys and first admin (safe to repeat).")
+    serve = command("serve", "Run the board's web server with its delivery worker.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--ssl-certfile", metavar="FILE", help="serve https with this certificate")
+    serve.add_argument("--ssl-keyfile", metavar="FILE", help="the certificate's private key")
+    serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* from a local proxy")
+
+    post = command("post", "Publish a notice exactly as the web form does; prints its URL.")
+    post.add_argument("--title", required=True, help="the notice's title")
+    post.add_argument("--body", required=True, help="the text, in Markdown ('-' reads standard input)")
+    post.add_argument("--category", help="one word, federated as a hashtag, e.g. Treffen")
+
+    follow = command("follow", "Follow another board or fediverse account by @name@host or URL.")
+    follow.add_argument("target", metavar="HANDLE|URL")
+    unfollow = command("unfollow", "Stop following an account (sends Undo Follow).")
+    unfollow.add_argument("target", metavar="HANDLE|URL")
+    for name, text in (("following", "List whom the board follows."), ("followers", "List the board's followers.")):
+        listing = command(name, text)
+        listing.add_argument("--json", action="store_true", help="print a JSON array")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.instance)
+        return COMMANDS[args.command](config, args)
+    except (ConfigError, UsageError, BoardNotInitialised) as exc:
+        print(f"aushang {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_init(config: Config, args: argparse.Namespace) -> int:
+    result = asyncio.run(initialise(config, os.environ.get("AUSHANG_ADMIN_PASSWORD")))
+    print(f"Board '{config.name}' is ready in {config.data_dir}")
+    if result.created_admin:
+        print(f"First admin account: {result.created_admin}")
+        if result.admin_password:
+            print(f"Password (shown only now, please write it down): {result.admin_password}")
+    print(f"Residents follow it from Mastodon as {config.handle}")
+    return 0
+
+
+def run_serve(config: Config, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from noticeboard.app import create_app
+
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        raise UsageError("--ssl-certfile and --ssl-keyfile go together")
+    app = create_app(config)
+    scheme = "https" if args.ssl_certfile else "http"
+    print(f"Aushang serves '{config.name}' on {scheme}://{args.host}:{args.port}/ "
+          f"(public address {config.base_url}/)", flush=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+        proxy_headers=args.proxy_headers,
+        forwarded_allow_ips="127.0.0.1" if args.proxy_headers else None,
+        log_level="info",
+        server_header=False,
+    )
+    return 0
+
+
+def run_post(config: Config, args: argparse.Namespace) -> int:
+    body = sys.stdin.read() if args.body == "-" else args.body
+    try:
+        draft = validate_draft(args.title, body, args.category)
+    except InvalidNotice as exc:
+        raise UsageError(str(exc)) from exc
+
+    async def publish(board: Board) -> Any:
+        return await board.publish_notice(draft, None)
+
+    published = with_board(config, publish)
+    print(published.url)
+    return 0
+
+
+def run_follow(config: Config, args: argparse.Namespace) -> int:
+    async def follow(board: Board) -> str:
+        async with federation_client(config) as client:
+            actor = await resolve_actor(board, client, args.target)
+            await board.follow(actor)
+            return actor.id
+
+    actor_id = with_board(config, follow)
+    print(f"Follow request sent to {actor_id} (pending until accepted)")
+    return 0
+
+
+def run_unfollow(config: Config, args: argparse.Namespace) -> int:
+    async def unfollow(board: Board) -> bool:
+        async with federation_client(config) as client:
+            actor = await resolve_actor(board, client, args.target)
+            return await board.unfollow(actor)
+
+    if not with_board(config, unfollow):
+        raise UsageError(f"the board does not follow {args.target}")
+    print(f"Unfollowed {args.target}")
+    return 0
+
+
+def run_following(config: Config, args: argparse.Namespace) -> int:
+    async def listing(board: Board) -> list[dict[str, Any]]:
+        rows = await fedstore.list_following(board.db, board.urls.actor)
+        return [
+            {
+                "id": r["actor_id"],
+                "handle": f"@{r['preferred_username']}@{r['host']}" if r["preferred_username"] else None,
+                "name": r["name"],
+                "state": r["state"],
+                "since": r["created"],
+            }
+            for r in rows
+        ]
+
+    print_listing(with_board(config, listing), args.json, ("handle", "state", "id"))
+    return 0
+
+
+def run_followers(config: Config, args: argparse.Namespace) -> int:
+    async def listing(board: Board) -> list[dict[str, Any]]:
+        items = []
+        for state in ("accepted", "pending"):
+            rows = await fedstore.list_followers(board.db, board.urls.actor, state=state, before=None, limit=100_000)
+            items += [{"id": r["actor_id"], "state": r["state"], "inbox": r["inbox"], "since": r["created"]} for r in rows]
+        return items
+
+    print_listing(with_board(config, listing), args.json, ("id", "state"))
+    return 0
+
+
+def print_listing(items: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> None:
+    if as_json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    for item in items:
+        print("\t".join(str(item.get(c) or "-") for c in columns))
+
+
+def with_board(config: Config, work: Callable[[Board], Awaitable[Any]]) -> Any:
+    async def run() -> Any:
+        board = await Board.open(config)
+        try:
+            return await work(board)
+        finally:
+            await board.close()
+
+    return asyncio.run(run())
+
+
+def federation_client(config: Config) -> FederationClient:
+    return FederationClient(
+        user_agent=f"Aushang/{__version__} (+{config.base_url})",
+        own_hosts=[config.host],
+        allow_private=config.federation.allow_private,
+        ca_bundle=config.federation.ca_bundle,
+    )
+
+
+async def resolve_actor(board: Board, client: FederationClient, target: str) -> fedstore.RemoteActorRow:
+    key = board.keys[board.urls.instance_actor]
+
+    def sign_get(method: str, url: str, body: bytes | None) -> dict[str, str]:
+        return httpsig.sign_request(method, url, body, key.key_id, key.private_key, board.clock())
+
+    resolver = ActorResolver(board.db, client, sign_get, board.clock)
+    try:
+        actor_id = target if target.startswith(("https://", "http://")) else await resolve_handle(client, target)
+        return await resolver.get(actor_id, refresh=True)
+    except WebFingerError as exc:
+        raise UsageError(exc.reason) from exc
+    except ActorError as exc:
+        raise UsageError(exc.reason) from exc
+
+
+COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
+    "init": run_init,
+    "serve": run_serve,
+    "post": run_post,
+    "follow": run_follow,
+    "unfollow": run_unfollow,
+    "following": run_following,
+    "followers": run_followers,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""Board configuration: one TOML file per board, every value overridable by AUSHANG_* variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from federation.hosts import HostError, canonical_host
+
+
+class ConfigError(ValueError):
+    """A configuration file or variable that cannot be used, with a reason for humans."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    opening_hours: str = ""
+    website: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+@dataclass(frozen=True)
+class FederationConfig:
+    allow_private: frozenset[str] = frozenset()
+    ca_bundle: str | None = None
+    approve_followers: bool = False
+    user_agent_contact: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    base_url: str
+    data_dir: Path
+    username: str
+    name: str
+    summary: str = ""
+    language: str = "de"
+    timezone: str = "Europe/Berlin"
+    icon: str = ""
+    contact: Contact = field(default_factory=Contact)
+    federation: FederationConfig = field(default_factory=FederationConfig)
+    source: Path | None = None
+
+    @property
+    def host(self) -> str:
+        """The canonical host[:port] of base_url, as used in handles and id checks."""
+        return canonical_host(self.base_url)
+
+    @property
+    def scheme(self) -> str:
+        return urlsplit(self.base_url).scheme
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "aushang.sqlite3"
+
+    @property
+    def handle(self) -> str:
+        return f"@{self.username}@{self.host}"
+
+
+_SECTIONS = ("contact", "federation")
+
+
+def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read a board's TOML file, apply AUSHANG_* overrides and validate the result."""
+    env = os.environ if environ is None else environ
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    raw = _apply_environment(raw, env)
+    return _build(raw, path)
+
+
+def _apply_environment(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    merged: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
+    for name, value in env.items():
+        if not name.startswith("AUSHANG_") or name == "AUSHANG_ADMIN_PASSWORD":
+            continue
+        key = name[len("AUSHANG_") :].lower()
+        section = next((s for s in _SECTIONS if key.startswith(s + "_")), None)
+        if section:
+            merged.setdefault(section, {})[key[len(section) + 1 :]] = value
+        else:
+            merged[key] = value
+    return merged
+
+
+def _build(raw: dict[str, Any], source: Path) -> Config:
+    base_url = _text(raw, "base_url", required=True).rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+        raise ConfigError(f"base_url must be an origin like https://board.example, not {base_url!r}")
+    try:
+        canonical_host(base_url)
+    except HostError as exc:
+        raise ConfigError(f"base_url: {exc}") from exc
+    username = _text(raw, "username", required=True)
+    if not username.replace("_", "").isalnum() or not username.isascii():
+        raise ConfigError("username may contain only letters, digits and '_'")
+    data_dir = Path(_text(raw, "data_dir", required=True)).expanduser()
+    return Config(
+        base_url=base_url,
+        data_dir=data_dir,
+        username=username.lower(),
+        name=_text(raw, "name", required=True),
+        summary=_text(raw, "summary"),
+        language=_text(raw, "language") or "de",
+        timezone=_text(raw, "timezone") or "Europe/Berlin",
+        icon=_text(raw, "icon"),
+        contact=_contact(raw.get("contact", {})),
+        federation=_federation(raw.get("federation", {})),
+        source=source,
+    )
+
+
+def _text(raw: Mapping[str, Any], key: str, *, required: bool = False) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise ConfigError(f"{key} must be a text value")
+    if required and not value.strip():
+        raise ConfigError(f"{key} is required")
+    return value.strip()
+
+
+def _contact(raw: Any) -> Contact:
+    if not isinstance(raw, dict):
+        raise ConfigError("[contact] must be a table")
+    known = Contact.__dataclass_fields__
+    unknown = set(raw) - set(known)
+    if unknown:
+        raise ConfigError(f"[contact] has unknown keys: {', '.join(sorted(unknown))}")
+    return Contact(**{k: _text(raw, k) for k in raw})
+
+
+def _federation(raw: Any) -> FederationConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("[federation] must be a table")
+    allow = raw.get("allow_private", [])
+    if isinstance(allow, str):
+        allow = [a.strip() for a in allow.split(",") if a.strip()]
+    if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
+        raise ConfigError("federation.allow_private must be a list of host:port strings")
+    for entry in allow:
+        _check_loopback_entry(entry)
+    ca_bundle = _text(raw, "ca_bundle") or None
+    if ca_bundle and not Path(ca_bundle).is_file():
+        raise ConfigError(f"federation.ca_bundle: file not found: {ca_bundle}")
+    return FederationConfig(
+        allow_private=frozenset(canonical_host(a) for a in allow),
+        ca_bundle=ca_bundle,
+        approve_followers=_flag(raw, "approve_followers"),
+        user_agent_contact=_text(raw, "user_agent_contact"),
+    )
+
+
+def _check_loopback_entry(entry: str) -> None:
+    host, _, port = entry.rpartition(":")
+    if not port.isdigit() or host.strip("[]") not in ("127.0.0.1", "::1", "localhost"):
+        raise ConfigError(
+            f"federation.allow_private: {entry!r} is not a loopback host:port "
+            "(only 127.0.0.1, ::1 or localhost with an explicit port may be allowed)"
+        )
+
+
+def _flag(raw: Mapping[str, Any], key: str) -> bool:
+    value = raw.get(key, False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        return value.lower() in ("1", "true", "yes", "on")
+    raise ConfigError(f"federation.{key} must be true or false")

@@ -1,0 +1,56 @@
+"""The one place that cleans HTML: remote content on arrival, local Markdown output."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import bleach
+from bleach.linkifier import LinkifyFilter
+from markupsafe import Markup
+
+# Close to what Mastodon keeps (security rule 18); no svg, math, style, forms or raw-text tags.
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "a", "span", "b", "i", "em", "strong", "ul", "ol", "li", "blockquote", "pre", "code"}
+)
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+SPAN_CLASSES = frozenset({"h-card", "mention", "hashtag", "u-url", "invisible", "ellipsis"})
+LINK_REL = "nofollow noopener noreferrer ugc"
+MAX_HTML = 50_000
+MAX_TEXT = 2_000
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if tag == "a":
+        return name in ("href", "rel", "class")
+    if tag == "span":
+        return name == "class" and all(c in SPAN_CLASSES for c in value.split())
+    if tag == "ol":
+        return name == "start" and value.isdigit()
+    return False
+
+
+def _set_rel(attrs: dict[tuple[str | None, str], str], new: bool = False) -> dict:
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=_allowed_attribute,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],
+)
+
+
+def clean_html(html: str, *, limit: int = MAX_HTML) -> Markup:
+    """Sanitise HTML with the allowlist; truncate first, never after (rule 19)."""
+    return Markup(_cleaner.clean(html[:limit]))
+
+
+def clean_text(text: str | None, *, limit: int = MAX_TEXT) -> str:
+    """Reduce remote plain-text fields (names, summaries) to text without any markup."""
+    if not text:
+        return ""
+    return bleach.clean(text[:limit], tags=set(), strip=True).replace("&amp;", "&")

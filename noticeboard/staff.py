@@ -1,0 +1,213 @@
+"""Staff pages: sign in, write and publish notices, see followers and deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from federation import store as fedstore
+from federation.database import from_db_time
+from noticeboard import auth, store
+from noticeboard.posts import InvalidNotice, render_markdown, validate_draft
+from noticeboard.rendering import flash
+from noticeboard.services import Services
+from noticeboard.views import FollowRequestView, notice_view
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+FORM_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    id: int
+    username: str
+    role: str
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+async def current_user(request: Request) -> StaffUser | None:
+    """Return the signed-in, active staff member of this request, if any."""
+    if "staff_user" in request.scope:
+        return request.scope["staff_user"]  # type: ignore[no-any-return]
+    user_id = request.session.get("staff_id")
+    if not isinstance(user_id, int):
+        return None
+    row = await store.get_staff_by_id(services(request).board.db, user_id)
+    if row is None or not row["active"]:
+        request.session.pop("staff_id", None)
+        return None
+    return StaffUser(row["id"], row["username"], row["role"])
+
+
+def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
+    """Guard a staff endpoint: signed in, and one of the roles (security rule 21)."""
+
+    def wrap(endpoint: Endpoint) -> Endpoint:
+        async def guarded(request: Request) -> Response:
+            user = await current_user(request)
+            if user is None:
+                return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            if user.role not in roles:
+                return services(request).renderer.error(
+                    request, 403, "Your role does not allow this."
+                )
+            request.scope["staff_user"] = user
+            return await endpoint(request)
+
+        guarded.required_roles = roles  # type: ignore[attr-defined]
+        return guarded
+
+    return wrap
+
+
+async def read_form(request: Request) -> FormData | Response:
+    """Parse a form with a size cap and check its CSRF token (every staff form has one)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > FORM_LIMIT:
+        return services(request).renderer.error(request, 413, "The form is too large.")
+    form = await request.form(max_files=0, max_fields=50, max_part_size=FORM_LIMIT)
+    if not auth.csrf_matches(request.session.get("csrf"), _field(form, "csrf_token")):
+        return services(request).renderer.error(
+            request, 403, "The form has expired. Please reload the page and try again."
+        )
+    return form
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _safe_next(value: str) -> str:
+    return value if value.startswith("/") and not value.startswith("//") and "\\" not in value else "/staff"
+
+
+async def login(request: Request) -> Response:
+    s = services(request)
+    if request.method == "GET":
+        return s.renderer.page(request, "login.html", page_title="Login", error=None, username="")
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
+    ip = request.client.host if request.client else "?"
+    retry = s.login_limiter.hit(ip)
+    if retry is not None:
+        response = s.renderer.error(request, 429, "Too many sign-in attempts. Please wait a few minutes.")
+        response.headers["Retry-After"] = str(int(retry) + 1)
+        return response
+    username, password = _field(form, "username").strip(), _field(form, "password")
+    row = await store.get_staff_by_username(s.board.db, username)
+    if row is None or not row["active"] or not auth.verify_password(password, row["password_hash"]):
+        return s.renderer.page(
+            request,
+            "login.html",
+            status_code=400,
+            error="User name or password is wrong.",
+            username=username,
+            next=_field(form, "next"),
+        )
+    request.session.clear()
+    request.session["staff_id"] = row["id"]
+    request.session["csrf"] = auth.new_csrf_token()
+    return RedirectResponse(_safe_next(_field(form, "next")), status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+@requires("owner", "editor", "moderator")
+async def dashboard(request: Request) -> Response:
+    s = services(request)
+    board = s.board
+    rows = await store.list_notices(board.db, before=None, limit=50)
+    counts = await fedstore.delivery_counts(
+        board.db, [r["create_activity_id"] for r in rows if r["create_activity_id"]]
+    )
+    notices = [notice_view(r, board.urls, counts.get(r["create_activity_id"])) for r in rows]
+    pending = await fedstore.list_followers(
+        board.db, board.urls.actor, state="pending", before=None, limit=100
+    )
+    return s.renderer.page(
+        request,
+        "staff/dashboard.html",
+        notices=notices,
+        follower_count=await fedstore.count_followers(board.db, board.urls.actor),
+        pending_follows=[await _request_view(s, r) for r in pending],
+        page_title="Management",
+    )
+
+
+async def _request_view(s: Services, row: Any) -> FollowRequestView:
+    actor = await fedstore.get_remote_actor(s.board.db, row["actor_id"])
+    handle = f"@{actor.preferred_username}@{actor.host}" if actor and actor.preferred_username else None
+    return FollowRequestView(row["rowid"], row["actor_id"], handle, from_db_time(row["created"]))
+
+
+@requires("owner", "editor")
+async def compose(request: Request) -> Response:
+    s = services(request)
+    if request.method == "GET":
+        return s.renderer.page(request, "staff/compose.html", form={}, errors={}, preview_html=None, page_title="New notice")
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
+    values = {k: _field(form, k) for k in ("title", "body", "category")}
+    try:
+        draft = validate_draft(values["title"], values["body"], values["category"])
+    except InvalidNotice as exc:
+        return s.renderer.page(
+            request, "staff/compose.html", status_code=400, form=values, errors=exc.errors, preview_html=None
+        )
+    if _field(form, "action") != "publish":
+        return s.renderer.page(
+            request, "staff/compose.html", form=values, errors={}, preview_html=render_markdown(draft.body)
+        )
+    user: StaffUser = request.scope["staff_user"]
+    published = await s.board.publish_notice(draft, user.id)
+    flash(
+        request,
+        "The notice is published. It is being delivered to %(count)s follower servers.",
+        count=published.inboxes,
+    )
+    return RedirectResponse("/staff", status_code=303)
+
+
+@requires("owner", "moderator")
+async def follow_decision(request: Request) -> Response:
+    s = services(request)
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
+    row = await fedstore.get_follower_by_rowid(s.board.db, request.path_params["row"])
+    if row is None or request.path_params["decision"] not in ("approve", "reject"):
+        return s.renderer.error(request, 404, "This follow request does not exist (any more).")
+    if request.path_params["decision"] == "approve":
+        await s.board.approve_follower(row["actor_id"])
+        flash(request, "The follow request is accepted.")
+    else:
+        await s.board.reject_follower(row["actor_id"])
+        flash(request, "The follow request is declined.")
+    return RedirectResponse("/staff", status_code=303)
+
+
+routes = [
+    Route("/login", login, methods=["GET", "POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/staff", dashboard),
+    Route("/staff/notices/new", compose, methods=["GET", "POST"]),
+    Route("/staff/follows/{row:int}/{decision:str}", follow_decision, methods=["POST"]),
+]

@@ -1,0 +1,159 @@
+"""All SQL of the board: settings, staff, notices, posts from the network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from federation.database import Database, Row, to_db_time
+
+
+@dataclass(frozen=True)
+class NewNotice:
+    title: str
+    body_md: str
+    body_html: str
+    category: str | None
+    author_id: int | None
+
+
+# --- settings -------------------------------------------------------------------
+
+
+async def get_setting(db: Database, key: str) -> str | None:
+    row = await db.fetchone("SELECT value FROM settings WHERE key = ?", (key,))
+    return row["value"] if row else None
+
+
+async def insert_setting_once(conn: aiosqlite.Connection, key: str, value: str) -> None:
+    await conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)", (key, value))
+
+
+# --- staff ----------------------------------------------------------------------
+
+
+async def count_staff(db: Database) -> int:
+    row = await db.fetchone("SELECT count(*) AS n FROM staff")
+    return int(row["n"]) if row else 0
+
+
+async def insert_staff(
+    conn: aiosqlite.Connection, username: str, password_hash: str, role: str, now: datetime
+) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO staff (username, password_hash, role, created) VALUES (?, ?, ?, ?)",
+        (username, password_hash, role, to_db_time(now)),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+async def get_staff_by_username(db: Database, username: str) -> Row | None:
+    return await db.fetchone("SELECT * FROM staff WHERE username = ?", (username,))
+
+
+async def get_staff_by_id(db: Database, staff_id: int) -> Row | None:
+    return await db.fetchone("SELECT * FROM staff WHERE id = ?", (staff_id,))
+
+
+# --- notices --------------------------------------------------------------------
+
+
+async def insert_notice(conn: aiosqlite.Connection, notice: NewNotice, now: datetime) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO notices (title, body_md, body_html, category, author_id, published) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            notice.title,
+            notice.body_md,
+            notice.body_html,
+            notice.category,
+            notice.author_id,
+            to_db_time(now),
+        ),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+async def set_notice_federation_ids(
+    conn: aiosqlite.Connection, notice_id: int, ap_id: str, create_activity_id: str
+) -> None:
+    await conn.execute(
+        "UPDATE notices SET ap_id = ?, create_activity_id = ? WHERE id = ?",
+        (ap_id, create_activity_id, notice_id),
+    )
+
+
+async def get_notice_in(conn: aiosqlite.Connection, notice_id: int) -> Row:
+    """Read a notice inside the current transaction (it may not be committed yet)."""
+    rows = list(await conn.execute_fetchall("SELECT * FROM notices WHERE id = ?", (notice_id,)))
+    return rows[0]
+
+
+async def get_notice_by_id(db: Database, notice_id: int) -> Row | None:
+    return await db.fetchone(
+        "SELECT * FROM notices WHERE id = ? AND deleted IS NULL", (notice_id,)
+    )
+
+
+async def list_notices(db: Database, *, before: str | None, limit: int) -> list[Row]:
+    """Newest first, keyset-paged by publication time."""
+    return await db.fetchall(
+        "SELECT * FROM notices WHERE deleted IS NULL AND published < ? "
+        "ORDER BY published DESC, id DESC LIMIT ?",
+        (before or "\uffff", limit),
+    )
+
+
+async def count_notices(db: Database) -> int:
+    row = await db.fetchone("SELECT count(*) AS n FROM notices WHERE deleted IS NULL")
+    return int(row["n"]) if row else 0
+
+
+# --- posts from the network -----------------------------------------------------
+
+
+async def upsert_remote_post(
+    conn: aiosqlite.Connection,
+    *,
+    post_id: str,
+    actor: str,
+    type_: str,
+    url: str | None,
+    name: str | None,
+    content_html: str,
+    in_reply_to: str | None,
+    published: str | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO remote_posts (id, actor, type, url, name, content_html, in_reply_to, "
+        "published, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+        "url = excluded.url, name = excluded.name, content_html = excluded.content_html "
+        "WHERE remote_posts.actor = excluded.actor",
+        (post_id, actor, type_, url, name, content_html, in_reply_to, published, to_db_time(now)),
+    )
+
+
+async def get_remote_post(db: Database, post_id: str) -> Row | None:
+    return await db.fetchone("SELECT * FROM remote_posts WHERE id = ?", (post_id,))
+
+
+async def mark_remote_post_deleted(
+    conn: aiosqlite.Connection, post_id: str, actor: str, now: datetime
+) -> bool:
+    cursor = await conn.execute(
+        "UPDATE remote_posts SET deleted = ?, content_html = '' WHERE id = ? AND actor = ?",
+        (to_db_time(now), post_id, actor),
+    )
+    return cursor.rowcount > 0
+
+
+async def list_remote_posts(db: Database, *, limit: int = 50) -> list[Row]:
+    return await db.fetchall(
+        "SELECT p.*, a.name AS actor_name, a.preferred_username, a.host "
+        "FROM remote_posts p LEFT JOIN remote_actors a ON a.id = p.actor "
+        "WHERE p.deleted IS NULL ORDER BY p.received DESC LIMIT ?",
+        (limit,),
+    )

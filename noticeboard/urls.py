@@ -1,0 +1,69 @@
+"""Where everything of one board lives; every id is built from the configured base_url."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BoardUrls:
+    base: str
+    username: str
+
+    @property
+    def actor(self) -> str:
+        return f"{self.base}/users/{self.username}"
+
+    @property
+    def key_id(self) -> str:
+        return f"{self.actor}#main-key"
+
+    @property
+    def inbox(self) -> str:
+        return f"{self.actor}/inbox"
+
+    @property
+    def outbox(self) -> str:
+        return f"{self.actor}/outbox"
+
+    @property
+    def followers(self) -> str:
+        return f"{self.actor}/followers"
+
+    @property
+    def following(self) -> str:
+        return f"{self.actor}/following"
+
+    @property
+    def featured(self) -> str:
+        return f"{self.actor}/featured"
+
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base}/inbox"
+
+    @property
+    def profile(self) -> str:
+        return f"{self.base}/about"
+
+    @property
+    def home(self) -> str:
+        return f"{self.base}/"
+
+    @property
+    def instance_actor(self) -> str:
+        return f"{self.base}/actor"
+
+    @property
+    def instance_key_id(self) -> str:
+        return f"{self.instance_actor}#main-key"
+
+    def notice(self, notice_id: int) -> str:
+        return f"{self.base}/notices/{notice_id}"
+
+    def tag(self, name: str) -> str:
+        return f"{self.base}/tags/{name}"
+
+    def new_activity(self) -> str:
+        return f"{self.base}/activities/{uuid.uuid4()}"

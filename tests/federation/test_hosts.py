@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from federation.hosts import (
+    HostError,
+    canonical_host,
+    host_matches,
+    is_forbidden_address,
+    parse_ip_literal,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://Mastodon.Social/users/alice", "mastodon.social"),
+        ("https://mastodon.social./users/alice", "mastodon.social"),
+        ("https://mastodon.social:443/", "mastodon.social"),
+        ("http://mastodon.social:80/", "mastodon.social"),
+        ("https://mastodon.social:80/", "mastodon.social:80"),
+        ("http://board.example:8443/notes/1", "board.example:8443"),
+        ("https://münchen.de/", "xn--mnchen-3ya.de"),
+        ("https://MÜNCHEN.de/", "xn--mnchen-3ya.de"),
+        ("münchen.de", "xn--mnchen-3ya.de"),
+        ("Example.ORG", "example.org"),
+        ("example.org:443", "example.org:443"),
+        ("127.0.0.1:8443", "127.0.0.1:8443"),
+        ("https://[::1]:8443/", "[::1]:8443"),
+        ("https://[2001:DB8:0::1]/", "[2001:db8::1]"),
+        ("[::ffff:127.0.0.1]:80", "[::ffff:7f00:1]:80"),
+        ("https://mastodon.so/cial", "mastodon.so"),
+    ],
+)
+def test_canonical_host__normalises(value: str, expected: str) -> None:
+    assert canonical_host(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("https://alice@mastodon.social/", "userinfo"),
+        ("https://mastodon.social@evil.example/", "userinfo"),
+        ("https://mastodon.so\\cial/", "backslash"),
+        ("mastodon.so\\cial", "backslash"),
+        ("https://", "empty host"),
+        ("", "empty host"),
+        ("https://mastodon.social../", "empty or overlong label"),
+        ("https://a..b/", "empty or overlong label"),
+        ("https://%6dastodon.social/", "percent-encoding"),
+        ("https://[fe80::1%25eth0]/", "percent-encoding"),
+        ("https://mastodon .social/", "whitespace or control"),
+        ("https://mastodon\t.social/", "whitespace or control"),
+        ("https://mastodon.social\x00/", "whitespace or control"),
+        ("https://ex*ample.org/", "invalid characters"),
+        ("https://0177.0.0.1/", "means 127.0.0.1"),
+        ("https://2130706433/", "means 127.0.0.1"),
+        ("https://0x7f.1/", "means 127.0.0.1"),
+        ("https://127.1/", "means 127.0.0.1"),
+        ("https://256.1.1.1/", "out of range"),
+        ("https://example.123/", "invalid IPv4 literal"),
+        ("https://[::1/", "unparseable"),
+        ("https://example.org:99999/", "unparseable"),
+        ("https://example.org:0/", "port 0"),
+        ("example.org/path", "not a bare host"),
+        ("https://" + "a" * 64 + ".example/", "overlong"),
+        ("https://xn--.example/", "invalid"),
+    ],
+)
+def test_canonical_host__rejects(value: str, reason: str) -> None:
+    with pytest.raises(HostError) as caught:
+        canonical_host(value)
+    assert reason in caught.value.reason
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("host", "domain", "expected"),
+    [
+        ("spam.example", "spam.example", True),
+        ("a.b.spam.example", "spam.example", True),
+        ("SPAM.example.", "spam.example", True),
+        ("notspam.example", "spam.example", False),
+        ("spam.example.org", "spam.example", False),
+        ("spam.example:8443", "spam.example", True),
+        ("spam.example:8443", "spam.example:443", False),
+        ("münchen.de", "xn--mnchen-3ya.de", True),
+        ("127.0.0.1", "127.0.0.1", True),
+        ("[::1]:8443", "[::1]", True),
+    ],
+)
+def test_host_matches__covers_domain_and_subdomains(host: str, domain: str, expected: bool) -> None:
+    assert host_matches(host, domain) is expected
+
+
+def test_host_matches__refuses_to_match_an_invalid_host() -> None:
+    with pytest.raises(HostError):
+        host_matches("user@spam.example", "spam.example")
+
+
+@pytest.mark.parametrize(
+    ("literal", "expected"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("0x7f.1", "127.0.0.1"),
+        ("0x7F000001", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("10.1.1", "10.1.0.1"),
+        ("0", "0.0.0.0"),
+        ("[::1]", "::1"),
+        ("::ffff:127.0.0.1", "::ffff:7f00:1"),
+    ],
+)
+def test_parse_ip_literal__understands_legacy_spellings(literal: str, expected: str) -> None:
+    assert parse_ip_literal(literal) == ipaddress.ip_address(expected)
+
+
+@pytest.mark.parametrize("host", ["example.org", "mastodon.social", "123.example", "localhost"])
+def test_parse_ip_literal__returns_none_for_names(host: str) -> None:
+    assert parse_ip_literal(host) is None
+
+
+@pytest.mark.parametrize("host", ["09.0.0.1", "1.2.3.4.5", "1.2.3.256", "[::g]"])
+def test_parse_ip_literal__rejects_malformed_numbers(host: str) -> None:
+    with pytest.raises(HostError):
+        parse_ip_literal(host)
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("127.255.255.254", "loopback"),
+        ("10.0.0.1", "private 10.0.0.0/8"),
+        ("172.16.0.1", "private 172.16.0.0/12"),
+        ("172.31.255.255", "private 172.16.0.0/12"),
+        ("192.168.1.1", "private 192.168.0.0/16"),
+        ("169.254.169.254", "link-local"),
+        ("100.64.0.1", "carrier-grade NAT"),
+        ("100.127.255.255", "carrier-grade NAT"),
+        ("0.0.0.0", "'this network'"),
+        ("0.1.2.3", "'this network'"),
+        ("192.0.0.8", "IETF protocol"),
+        ("192.0.2.1", "documentation"),
+        ("198.51.100.7", "documentation"),
+        ("203.0.113.9", "documentation"),
+        ("198.18.0.1", "benchmarking"),
+        ("198.19.255.255", "benchmarking"),
+        ("224.0.0.1", "multicast"),
+        ("239.255.255.250", "multicast"),
+        ("240.0.0.1", "reserved"),
+        ("255.255.255.255", "broadcast"),
+        ("::", "unspecified"),
+        ("::1", "loopback ::1"),
+        ("::ffff:127.0.0.1", "IPv4-mapped"),
+        ("::ffff:8.8.8.8", "IPv4-mapped"),
+        ("::127.0.0.1", "IPv4-compatible"),
+        ("64:ff9b::7f00:1", "NAT64"),
+        ("64:ff9b::808:808", "NAT64"),
+        ("64:ff9b:1::1", "local NAT64"),
+        ("2002:7f00:1::", "6to4"),
+        ("2002:808:808::", "6to4"),
+        ("2001::1", "Teredo"),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "Teredo"),
+        ("2001:2::1", "benchmarking"),
+        ("2001:db8::1", "documentation"),
+        ("3fff::1", "documentation"),
+        ("fc00::1", "unique-local"),
+        ("fd00::1", "unique-local"),
+        ("fe80::1", "link-local"),
+        ("fec0::1", "site-local"),
+        ("ff02::1", "multicast"),
+        ("100::1", "discard-only"),
+    ],
+)
+def test_is_forbidden_address__names_the_range(address: str, reason: str) -> None:
+    found = is_forbidden_address(ipaddress.ip_address(address))
+    assert found is not None
+    assert reason in found
+
+
+@pytest.mark.parametrize(
+    ("address", "embedded"),
+    [
+        ("::ffff:127.0.0.1", "embeds 127.0.0.1, which is loopback"),
+        ("64:ff9b::a00:1", "embeds 10.0.0.1, which is private"),
+        ("2002:a9fe:a9fe::", "embeds 169.254.169.254, which is link-local"),
+    ],
+)
+def test_is_forbidden_address__reports_embedded_ipv4(address: str, embedded: str) -> None:
+    found = is_forbidden_address(ipaddress.ip_address(address))
+    assert found is not None
+    assert embedded in found
+
+
+@pytest.mark.parametrize(
+    "address", ["8.8.8.8", "93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "2a01:4f8::1"]
+)
+def test_is_forbidden_address__allows_global_unicast(address: str) -> None:
+    assert is_forbidden_address(ipaddress.ip_address(address)) is None
