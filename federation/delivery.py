@@ -1,4 +1,4 @@
-"""Outgoing delivery: a persisted queue, a pure retry policy, and a worker that signs at send time."""
+"""Outgoing delivery: a persisted queue, a pure retry policy, a worker that signs at send time."""
 
 from __future__ import annotations
 
@@ -198,7 +198,12 @@ class DeliveryWorker:
         now = self.clock()
         decision = next_attempt(delivery.attempts, status, now, retry_after=retry_after)
         if decision.state != "sent":
-            log.info("delivery %s to %s: %s", delivery.activity_id, delivery.inbox, error or decision.reason)
+            log.info(
+                "delivery %s to %s: %s",
+                delivery.activity_id,
+                delivery.inbox,
+                error or decision.reason,
+            )
         async with self.db.transaction() as conn:
             await store.record_delivery_attempt(
                 conn,

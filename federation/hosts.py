@@ -28,8 +28,8 @@ class HostError(ValueError):
 
 def canonical_host(url_or_host: str) -> str:
     """Return the one canonical `host[:port]` of a URL or bare host (rule 12, CVE-2023-42451)."""
-    _reject_unsafe_characters(url_or_host)
     is_url = "://" in url_or_host
+    _reject_unsafe_characters(_authority_region(url_or_host) if is_url else url_or_host)
     try:
         parts = urlsplit(url_or_host if is_url else "//" + url_or_host)
         port = parts.port
@@ -95,6 +95,19 @@ def is_forbidden_address(ip: IPAddress) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address):
         return _forbidden_ipv6(ip)
     return _forbidden_ipv4(ip)
+
+
+def _authority_region(url: str) -> str:
+    """Return what a lenient parser might read as the authority: up to the first '/', '?' or '#'.
+
+    A backslash ends the authority for WHATWG parsers but not for urllib, so it stays in the
+    region and is refused; percent signs in paths and queries are ordinary.
+    """
+    rest = url.split("://", 1)[1]
+    cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    region = rest[:cut]
+    before_query = url.split("?", 1)[0]
+    return region + ("\\" if "\\" in before_query else "")
 
 
 def _reject_unsafe_characters(value: str) -> None:

@@ -6,11 +6,10 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import AsyncIterator
 
 import aiosqlite
 
@@ -98,9 +97,7 @@ class Inbox:
         """Register the handler for one activity type."""
         self._handlers[type_] = handler
 
-    async def receive(
-        self, target: str, headers: Mapping[str, str], body: bytes
-    ) -> InboxResult:
+    async def receive(self, target: str, headers: Mapping[str, str], body: bytes) -> InboxResult:
         """Check and store one POSTed activity; nothing is stored unless every check passes."""
         media = headers.get("content-type", "").split(";")[0].strip().lower()
         if media not in ACCEPTED_TYPES:
@@ -195,7 +192,9 @@ class Inbox:
             await self._process(row["id"], row["actor"], json.loads(row["body"]), row["attempts"])
         return len(rows)
 
-    async def _process(self, activity_id: str, actor_id: str, activity: Json, attempts: int) -> None:
+    async def _process(
+        self, activity_id: str, actor_id: str, activity: Json, attempts: int
+    ) -> None:
         now = self.clock()
         handler = self._handlers.get(get_type(activity) or "")
         try:

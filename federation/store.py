@@ -124,9 +124,7 @@ async def get_follower(db: Database, local_actor: str, actor_id: str) -> Row | N
     )
 
 
-async def follower_state(
-    conn: aiosqlite.Connection, local_actor: str, actor_id: str
-) -> str | None:
+async def follower_state(conn: aiosqlite.Connection, local_actor: str, actor_id: str) -> str | None:
     """Return a follower's state as seen inside the current transaction."""
     rows = list(
         await conn.execute_fetchall(

@@ -85,7 +85,13 @@ def is_public(activity_or_object: Json) -> bool:
 
 
 def build_activity(
-    type_: str, activity_id: str, actor: str, obj: Any, *, to: list[str], cc: list[str] | None = None
+    type_: str,
+    activity_id: str,
+    actor: str,
+    obj: Any,
+    *,
+    to: list[str],
+    cc: list[str] | None = None,
 ) -> Json:
     """Build an activity with its own @context."""
     activity: Json = {"@context": context(), "id": activity_id, "type": type_, "actor": actor}

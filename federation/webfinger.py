@@ -42,7 +42,11 @@ def jrd(subject: str, actor_id: str, profile_url: str | None) -> dict[str, Any]:
     ]
     if profile_url:
         links.append(
-            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile_url}
+            {
+                "rel": "http://webfinger.net/rel/profile-page",
+                "type": "text/html",
+                "href": profile_url,
+            }
         )
     return {"subject": subject, "aliases": [actor_id], "links": links}
 

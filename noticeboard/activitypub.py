@@ -9,7 +9,8 @@ from typing import Any
 
 from markupsafe import escape
 
-from federation import delivery, store as fedstore
+from federation import delivery
+from federation import store as fedstore
 from federation.actors import ActorError
 from federation.database import Row, from_db_time
 from federation.hosts import HostError, canonical_host
@@ -77,7 +78,11 @@ def _profile_fields(config: Config) -> list[Json]:
     fields = []
     for key, value in config.contact.as_dict().items():
         fields.append(
-            {"type": "PropertyValue", "name": PROFILE_FIELD_LABELS[key], "value": _field(key, value)}
+            {
+                "type": "PropertyValue",
+                "name": PROFILE_FIELD_LABELS[key],
+                "value": _field(key, value),
+            }
         )
     return fields
 
@@ -123,7 +128,9 @@ def notice_to_note(notice: Row, urls: BoardUrls) -> Json:
         name = hashtag_name(notice["category"])
         tag_url = urls.tag(name.lower())
         tags.append({"type": "Hashtag", "name": f"#{name}", "href": tag_url})
-        content += f'<p><a href="{tag_url}" class="mention hashtag" rel="tag">#<span>{name}</span></a></p>'
+        content += (
+            f'<p><a href="{tag_url}" class="mention hashtag" rel="tag">#<span>{name}</span></a></p>'
+        )
     note: Json = {
         "@context": context(),
         "id": url,
@@ -144,17 +151,13 @@ def notice_to_note(notice: Row, urls: BoardUrls) -> Json:
 
 def create_activity(note: Json, urls: BoardUrls, activity_id: str) -> Json:
     """Wrap a Note in a Create addressed like the Note itself."""
-    return build_activity(
-        "Create", activity_id, urls.actor, note, to=note["to"], cc=note.get("cc")
-    )
+    return build_activity("Create", activity_id, urls.actor, note, to=note["to"], cc=note.get("cc"))
 
 
 class BoardInbox:
     """Inbox handlers of the board, registered on the protocol's Inbox."""
 
-    def __init__(
-        self, config: Config, urls: BoardUrls, wake_delivery: Callable[[], None]
-    ) -> None:
+    def __init__(self, config: Config, urls: BoardUrls, wake_delivery: Callable[[], None]) -> None:
         self.config = config
         self.urls = urls
         self.wake_delivery = wake_delivery
@@ -175,12 +178,16 @@ class BoardInbox:
         approve = self.config.federation.approve_followers
         state = "pending" if approve else "accepted"
         async with ctx.transaction() as conn:
-            await fedstore.upsert_follower(conn, self.urls.actor, ctx.actor, follow["id"], state, ctx.now)
+            await fedstore.upsert_follower(
+                conn, self.urls.actor, ctx.actor, follow["id"], state, ctx.now
+            )
             if await fedstore.follower_state(conn, self.urls.actor, ctx.actor.id) == "accepted":
                 await self._accept(conn, follow, ctx.actor, ctx.now)
         self.wake_delivery()
 
-    async def _accept(self, conn: Any, follow: Json, actor: fedstore.RemoteActorRow, now: datetime) -> None:
+    async def _accept(
+        self, conn: Any, follow: Json, actor: fedstore.RemoteActorRow, now: datetime
+    ) -> None:
         accept = build_accept(self.urls.new_activity(), self.urls.actor, follow)
         await delivery.enqueue(conn, accept, [actor.inbox], now, public=False)
 
@@ -212,7 +219,9 @@ class BoardInbox:
         if obj is None:
             return
         following = await fedstore.get_following(ctx.db, self.urls.actor, ctx.actor.id)
-        addressed_to_us = self.urls.actor in [get_id(t) for t in as_list(obj.get("to")) + as_list(obj.get("cc"))]
+        addressed_to_us = self.urls.actor in [
+            get_id(t) for t in as_list(obj.get("to")) + as_list(obj.get("cc"))
+        ]
         if not (following and following["state"] == "accepted") and not addressed_to_us:
             return
         async with ctx.transaction() as conn:
@@ -220,7 +229,13 @@ class BoardInbox:
 
     async def on_update(self, ctx: InboxContext) -> None:
         obj = ctx.activity.get("object")
-        if isinstance(obj, dict) and get_type(obj) in ("Person", "Group", "Service", "Application", "Organization"):
+        if isinstance(obj, dict) and get_type(obj) in (
+            "Person",
+            "Group",
+            "Service",
+            "Application",
+            "Organization",
+        ):
             if get_id(obj) == ctx.actor.id:
                 await ctx.resolver.get(ctx.actor.id, refresh=True)
             return
@@ -247,7 +262,13 @@ class BoardInbox:
     async def _trusted_object(self, ctx: InboxContext) -> Json | None:
         """Use an embedded object only if it comes from the sender's origin (rule 9)."""
         obj = ctx.activity.get("object")
-        if not isinstance(obj, dict) or get_type(obj) not in ("Note", "Article", "Page", "Event", "Question"):
+        if not isinstance(obj, dict) or get_type(obj) not in (
+            "Note",
+            "Article",
+            "Page",
+            "Event",
+            "Question",
+        ):
             return None
         object_id = get_id(obj)
         try:

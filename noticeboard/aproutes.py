@@ -8,14 +8,15 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from federation import nodeinfo, store as fedstore
+from federation import nodeinfo
+from federation import store as fedstore
 from federation.inbox import MAX_BODY
 from federation.vocab import ordered_collection, ordered_collection_page
 from federation.webfinger import WebFingerError, jrd, split_acct
 from noticeboard import __version__, store
+from noticeboard.activitypub import actor_document, instance_actor_document, notice_to_note
 from noticeboard.board import Board
 from noticeboard.pages import profile
-from noticeboard.activitypub import actor_document, instance_actor_document, notice_to_note
 from noticeboard.rendering import activity_json, jrd_json, wants_activity_json
 from noticeboard.services import Services
 
@@ -37,7 +38,11 @@ async def webfinger(request: Request) -> Response:
         return _text(400, "missing resource parameter")
     urls, config = s.board.urls, s.board.config
     if resource in (urls.actor, urls.home, urls.instance_actor):
-        user, host = (config.username, config.host) if resource != urls.instance_actor else (config.host.split(":")[0], config.host)
+        user, host = (
+            (config.username, config.host)
+            if resource != urls.instance_actor
+            else (config.host.split(":")[0], config.host)
+        )
     else:
         try:
             user, host = split_acct(resource)
@@ -77,13 +82,19 @@ async def actor(request: Request) -> Response:
     if not wants_activity_json(request):
         return await profile(request)  # the HTML face of the same URL
     board = s.board
-    doc = actor_document(board.config, board.urls, board.public_pems[board.urls.actor], await board.created())
+    doc = actor_document(
+        board.config, board.urls, board.public_pems[board.urls.actor], await board.created()
+    )
     return activity_json(doc)
 
 
 async def instance_actor(request: Request) -> Response:
     board = services(request).board
-    return activity_json(instance_actor_document(board.config, board.urls, board.public_pems[board.urls.instance_actor]))
+    return activity_json(
+        instance_actor_document(
+            board.config, board.urls, board.public_pems[board.urls.instance_actor]
+        )
+    )
 
 
 async def inbox(request: Request) -> Response:
@@ -105,7 +116,11 @@ async def inbox(request: Request) -> Response:
 async def _read_capped(request: Request, cap: int) -> bytes | Response:
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > cap):
-        return _text(413, f"body larger than {cap} bytes") if length.isdigit() else _text(400, "bad Content-Length")
+        return (
+            _text(413, f"body larger than {cap} bytes")
+            if length.isdigit()
+            else _text(400, "bad Content-Length")
+        )
     chunks, size = [], 0
     try:
         async for chunk in request.stream():
@@ -132,8 +147,12 @@ async def outbox(request: Request) -> Response:
     items = [json.loads(r["body"]) for r in rows]
     for item in items:
         item.pop("@context", None)
-    next_page = f"{url}?page=true&before={rows[-1]['published']}" if len(rows) == PAGE_SIZE else None
-    return activity_json(ordered_collection_page(request_url(request), url, items, next_page=next_page))
+    next_page = (
+        f"{url}?page=true&before={rows[-1]['published']}" if len(rows) == PAGE_SIZE else None
+    )
+    return activity_json(
+        ordered_collection_page(request_url(request), url, items, next_page=next_page)
+    )
 
 
 async def followers(request: Request) -> Response:
@@ -149,7 +168,9 @@ async def followers(request: Request) -> Response:
     rows = await fedstore.list_followers(board.db, board.urls.actor, before=before, limit=PAGE_SIZE)
     next_page = f"{url}?page=true&before={rows[-1]['created']}" if len(rows) == PAGE_SIZE else None
     items = [r["actor_id"] for r in rows]
-    return activity_json(ordered_collection_page(request_url(request), url, items, next_page=next_page))
+    return activity_json(
+        ordered_collection_page(request_url(request), url, items, next_page=next_page)
+    )
 
 
 async def following(request: Request) -> Response:
@@ -194,7 +215,9 @@ async def notice_replies(request: Request) -> Response:
 
 async def activity(request: Request) -> Response:
     board = services(request).board
-    return await _activity_by_id(board, f"{board.urls.base}/activities/{request.path_params['uuid']}")
+    return await _activity_by_id(
+        board, f"{board.urls.base}/activities/{request.path_params['uuid']}"
+    )
 
 
 async def _activity_by_id(board: Board, activity_id: str) -> Response:

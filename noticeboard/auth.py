@@ -18,9 +18,8 @@ def hash_password(password: str) -> str:
     """Hash with scrypt (memory-hard, security rule 21) and a random salt."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return "scrypt${}${}${}${}${}".format(
-        _N, _R, _P, base64.b64encode(salt).decode(), base64.b64encode(digest).decode()
-    )
+    encoded = [base64.b64encode(part).decode() for part in (salt, digest)]
+    return "$".join(["scrypt", str(_N), str(_R), str(_P), *encoded])
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -74,5 +73,7 @@ class RateLimiter:
             return max(events[0] + self.window - now, 1.0)
         events.append(now)
         if len(self._events) > 10_000:
-            self._events = {k: v for k, v in self._events.items() if v and v[-1] > now - self.window}
+            self._events = {
+                k: v for k, v in self._events.items() if v and v[-1] > now - self.window
+            }
         return None

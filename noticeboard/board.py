@@ -9,11 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from federation import delivery, store as fedstore
+from federation import delivery
+from federation import store as fedstore
 from federation.database import MIGRATION_DIR as FEDERATION_MIGRATIONS
 from federation.database import Database, from_db_time, to_db_time, utcnow
 from federation.delivery import SigningKey
-from federation.keys import generate_private_key, load_private_key, private_key_to_pem, public_key_to_pem
+from federation.keys import (
+    generate_private_key,
+    load_private_key,
+    private_key_to_pem,
+    public_key_to_pem,
+)
 from federation.store import LocalKey
 from federation.vocab import build_accept, build_activity, build_undo
 from noticeboard import auth, store
@@ -119,7 +125,12 @@ class Board:
         row = await fedstore.get_follower(self.db, self.urls.actor, actor_id)
         if row is None or row["state"] != "pending":
             return False
-        follow = {"id": row["follow_id"], "type": "Follow", "actor": actor_id, "object": self.urls.actor}
+        follow = {
+            "id": row["follow_id"],
+            "type": "Follow",
+            "actor": actor_id,
+            "object": self.urls.actor,
+        }
         accept = build_accept(self.urls.new_activity(), self.urls.actor, follow)
         async with self.db.transaction() as conn:
             await fedstore.set_follower_state(conn, self.urls.actor, actor_id, "accepted")
@@ -132,8 +143,15 @@ class Board:
         row = await fedstore.get_follower(self.db, self.urls.actor, actor_id)
         if row is None:
             return False
-        follow = {"id": row["follow_id"], "type": "Follow", "actor": actor_id, "object": self.urls.actor}
-        reject = build_activity("Reject", self.urls.new_activity(), self.urls.actor, follow, to=[actor_id])
+        follow = {
+            "id": row["follow_id"],
+            "type": "Follow",
+            "actor": actor_id,
+            "object": self.urls.actor,
+        }
+        reject = build_activity(
+            "Reject", self.urls.new_activity(), self.urls.actor, follow, to=[actor_id]
+        )
         async with self.db.transaction() as conn:
             await fedstore.delete_follower(conn, self.urls.actor, actor_id)
             await delivery.enqueue(conn, reject, [row["inbox"]], self.clock(), public=False)
@@ -145,7 +163,9 @@ class Board:
         follow_id = self.urls.new_activity()
         follow = build_activity("Follow", follow_id, self.urls.actor, actor.id, to=[actor.id])
         async with self.db.transaction() as conn:
-            await fedstore.upsert_following(conn, self.urls.actor, actor.id, follow_id, self.clock())
+            await fedstore.upsert_following(
+                conn, self.urls.actor, actor.id, follow_id, self.clock()
+            )
             await delivery.enqueue(conn, follow, [actor.inbox], self.clock(), public=False)
         self.wake_delivery()
         return follow_id
@@ -155,7 +175,12 @@ class Board:
         row = await fedstore.get_following(self.db, self.urls.actor, actor.id)
         if row is None:
             return False
-        follow = {"id": row["follow_id"], "type": "Follow", "actor": self.urls.actor, "object": actor.id}
+        follow = {
+            "id": row["follow_id"],
+            "type": "Follow",
+            "actor": self.urls.actor,
+            "object": actor.id,
+        }
         undo = build_undo(self.urls.new_activity(), self.urls.actor, follow, to=[actor.id])
         async with self.db.transaction() as conn:
             await fedstore.delete_following(conn, self.urls.actor, actor.id)
@@ -168,7 +193,9 @@ class BoardNotInitialised(RuntimeError):
     """The data folder or database is missing or incomplete."""
 
 
-async def initialise(config: Config, admin_password: str | None, clock: Clock = utcnow) -> InitResult:
+async def initialise(
+    config: Config, admin_password: str | None, clock: Clock = utcnow
+) -> InitResult:
     """Create the data folder, database, keys, secrets and first admin; safe to run again."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(config.data_dir, 0o700)

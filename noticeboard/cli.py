@@ -10,7 +10,8 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NoReturn
 
-from federation import httpsig, store as fedstore
+from federation import httpsig
+from federation import store as fedstore
 from federation.actors import ActorError, ActorResolver
 from federation.client import FederationClient
 from federation.webfinger import WebFingerError, resolve_handle
@@ -46,22 +47,31 @@ def build_parser() -> Parser:
 
     command("init", "Create the data folder, database, keys and first admin (safe to repeat).")
     serve = command("serve", "Run the board's web server with its delivery worker.")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--ssl-certfile", metavar="FILE", help="serve https with this certificate")
     serve.add_argument("--ssl-keyfile", metavar="FILE", help="the certificate's private key")
-    serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* from a local proxy")
+    serve.add_argument(
+        "--proxy-headers", action="store_true", help="trust X-Forwarded-* from a local proxy"
+    )
 
     post = command("post", "Publish a notice exactly as the web form does; prints its URL.")
     post.add_argument("--title", required=True, help="the notice's title")
-    post.add_argument("--body", required=True, help="the text, in Markdown ('-' reads standard input)")
+    post.add_argument(
+        "--body", required=True, help="the text, in Markdown ('-' reads standard input)"
+    )
     post.add_argument("--category", help="one word, federated as a hashtag, e.g. Treffen")
 
     follow = command("follow", "Follow another board or fediverse account by @name@host or URL.")
     follow.add_argument("target", metavar="HANDLE|URL")
     unfollow = command("unfollow", "Stop following an account (sends Undo Follow).")
     unfollow.add_argument("target", metavar="HANDLE|URL")
-    for name, text in (("following", "List whom the board follows."), ("followers", "List the board's followers.")):
+    for name, text in (
+        ("following", "List whom the board follows."),
+        ("followers", "List the board's followers."),
+    ):
         listing = command(name, text)
         listing.add_argument("--json", action="store_true", help="print a JSON array")
     return parser
@@ -99,8 +109,11 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
         raise UsageError("--ssl-certfile and --ssl-keyfile go together")
     app = create_app(config)
     scheme = "https" if args.ssl_certfile else "http"
-    print(f"Aushang serves '{config.name}' on {scheme}://{args.host}:{args.port}/ "
-          f"(public address {config.base_url}/)", flush=True)
+    print(
+        f"Aushang serves '{config.name}' on {scheme}://{args.host}:{args.port}/ "
+        f"(public address {config.base_url}/)",
+        flush=True,
+    )
     uvicorn.run(
         app,
         host=args.host,
@@ -160,7 +173,9 @@ def run_following(config: Config, args: argparse.Namespace) -> int:
         return [
             {
                 "id": r["actor_id"],
-                "handle": f"@{r['preferred_username']}@{r['host']}" if r["preferred_username"] else None,
+                "handle": f"@{r['preferred_username']}@{r['host']}"
+                if r["preferred_username"]
+                else None,
                 "name": r["name"],
                 "state": r["state"],
                 "since": r["created"],
@@ -176,8 +191,18 @@ def run_followers(config: Config, args: argparse.Namespace) -> int:
     async def listing(board: Board) -> list[dict[str, Any]]:
         items = []
         for state in ("accepted", "pending"):
-            rows = await fedstore.list_followers(board.db, board.urls.actor, state=state, before=None, limit=100_000)
-            items += [{"id": r["actor_id"], "state": r["state"], "inbox": r["inbox"], "since": r["created"]} for r in rows]
+            rows = await fedstore.list_followers(
+                board.db, board.urls.actor, state=state, before=None, limit=100_000
+            )
+            items += [
+                {
+                    "id": r["actor_id"],
+                    "state": r["state"],
+                    "inbox": r["inbox"],
+                    "since": r["created"],
+                }
+                for r in rows
+            ]
         return items
 
     print_listing(with_board(config, listing), args.json, ("id", "state"))
@@ -212,7 +237,9 @@ def federation_client(config: Config) -> FederationClient:
     )
 
 
-async def resolve_actor(board: Board, client: FederationClient, target: str) -> fedstore.RemoteActorRow:
+async def resolve_actor(
+    board: Board, client: FederationClient, target: str
+) -> fedstore.RemoteActorRow:
     key = board.keys[board.urls.instance_actor]
 
     def sign_get(method: str, url: str, body: bytes | None) -> dict[str, str]:
@@ -220,7 +247,11 @@ async def resolve_actor(board: Board, client: FederationClient, target: str) -> 
 
     resolver = ActorResolver(board.db, client, sign_get, board.clock)
     try:
-        actor_id = target if target.startswith(("https://", "http://")) else await resolve_handle(client, target)
+        actor_id = (
+            target
+            if target.startswith(("https://", "http://"))
+            else await resolve_handle(client, target)
+        )
         return await resolver.get(actor_id, refresh=True)
     except WebFingerError as exc:
         raise UsageError(exc.reason) from exc

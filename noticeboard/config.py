@@ -104,7 +104,9 @@ def _build(raw: dict[str, Any], source: Path) -> Config:
     base_url = _text(raw, "base_url", required=True).rstrip("/")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
-        raise ConfigError(f"base_url must be an origin like https://board.example, not {base_url!r}")
+        raise ConfigError(
+            f"base_url must be an origin like https://board.example, not {base_url!r}"
+        )
     try:
         canonical_host(base_url)
     except HostError as exc:
@@ -181,6 +183,15 @@ def _flag(raw: Mapping[str, Any], key: str) -> bool:
     value = raw.get(key, False)
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+    if isinstance(value, str) and value.lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+        "0",
+        "false",
+        "no",
+        "off",
+    ):
         return value.lower() in ("1", "true", "yes", "on")
     raise ConfigError(f"federation.{key} must be true or false")

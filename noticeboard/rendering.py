@@ -13,7 +13,14 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 
 from noticeboard.auth import new_csrf_token
 from noticeboard.config import Config
-from noticeboard.i18n import LANGUAGE_LABELS, LANGUAGES, gettext_context, get_translations, make_environment, negotiate_language
+from noticeboard.i18n import (
+    LANGUAGE_LABELS,
+    LANGUAGES,
+    get_translations,
+    gettext_context,
+    make_environment,
+    negotiate_language,
+)
 from noticeboard.urls import BoardUrls
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -79,7 +86,9 @@ class Renderer:
 
     def error(self, request: Request, status: int, message: str) -> Response:
         """An error page for browsers, a JSON or plain reason for machines."""
-        if wants_activity_json(request) or request.url.path.startswith(("/inbox", "/users/", "/.well-known")):
+        if wants_activity_json(request) or request.url.path.startswith(
+            ("/inbox", "/users/", "/.well-known")
+        ):
             return PlainTextResponse(message, status_code=status)
         return self.page(
             request,
@@ -135,8 +144,12 @@ def wants_activity_json(request: Request) -> bool:
 
 def activity_json(document: dict[str, Any], status: int = 200) -> Response:
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(body, status_code=status, media_type=AP_CONTENT_TYPE, headers={"Vary": "Accept"})
+    return Response(
+        body, status_code=status, media_type=AP_CONTENT_TYPE, headers={"Vary": "Accept"}
+    )
 
 
 def jrd_json(document: dict[str, Any]) -> Response:
-    return JSONResponse(document, media_type="application/jrd+json", headers={"Access-Control-Allow-Origin": "*"})
+    return JSONResponse(
+        document, media_type="application/jrd+json", headers={"Access-Control-Allow-Origin": "*"}
+    )

@@ -10,7 +10,22 @@ from markupsafe import Markup
 
 # Close to what Mastodon keeps (security rule 18); no svg, math, style, forms or raw-text tags.
 ALLOWED_TAGS = frozenset(
-    {"p", "br", "a", "span", "b", "i", "em", "strong", "ul", "ol", "li", "blockquote", "pre", "code"}
+    {
+        "p",
+        "br",
+        "a",
+        "span",
+        "b",
+        "i",
+        "em",
+        "strong",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "pre",
+        "code",
+    }
 )
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 SPAN_CLASSES = frozenset({"h-card", "mention", "hashtag", "u-url", "invisible", "ellipsis"})

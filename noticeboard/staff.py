@@ -88,7 +88,11 @@ def _field(form: FormData, name: str) -> str:
 
 
 def _safe_next(value: str) -> str:
-    return value if value.startswith("/") and not value.startswith("//") and "\\" not in value else "/staff"
+    return (
+        value
+        if value.startswith("/") and not value.startswith("//") and "\\" not in value
+        else "/staff"
+    )
 
 
 async def login(request: Request) -> Response:
@@ -101,7 +105,9 @@ async def login(request: Request) -> Response:
     ip = request.client.host if request.client else "?"
     retry = s.login_limiter.hit(ip)
     if retry is not None:
-        response = s.renderer.error(request, 429, "Too many sign-in attempts. Please wait a few minutes.")
+        response = s.renderer.error(
+            request, 429, "Too many sign-in attempts. Please wait a few minutes."
+        )
         response.headers["Retry-After"] = str(int(retry) + 1)
         return response
     username, password = _field(form, "username").strip(), _field(form, "password")
@@ -153,7 +159,9 @@ async def dashboard(request: Request) -> Response:
 
 async def _request_view(s: Services, row: Any) -> FollowRequestView:
     actor = await fedstore.get_remote_actor(s.board.db, row["actor_id"])
-    handle = f"@{actor.preferred_username}@{actor.host}" if actor and actor.preferred_username else None
+    handle = (
+        f"@{actor.preferred_username}@{actor.host}" if actor and actor.preferred_username else None
+    )
     return FollowRequestView(row["rowid"], row["actor_id"], handle, from_db_time(row["created"]))
 
 
@@ -161,7 +169,14 @@ async def _request_view(s: Services, row: Any) -> FollowRequestView:
 async def compose(request: Request) -> Response:
     s = services(request)
     if request.method == "GET":
-        return s.renderer.page(request, "staff/compose.html", form={}, errors={}, preview_html=None, page_title="New notice")
+        return s.renderer.page(
+            request,
+            "staff/compose.html",
+            form={},
+            errors={},
+            preview_html=None,
+            page_title="New notice",
+        )
     form = await read_form(request)
     if isinstance(form, Response):
         return form
@@ -170,11 +185,20 @@ async def compose(request: Request) -> Response:
         draft = validate_draft(values["title"], values["body"], values["category"])
     except InvalidNotice as exc:
         return s.renderer.page(
-            request, "staff/compose.html", status_code=400, form=values, errors=exc.errors, preview_html=None
+            request,
+            "staff/compose.html",
+            status_code=400,
+            form=values,
+            errors=exc.errors,
+            preview_html=None,
         )
     if _field(form, "action") != "publish":
         return s.renderer.page(
-            request, "staff/compose.html", form=values, errors={}, preview_html=render_markdown(draft.body)
+            request,
+            "staff/compose.html",
+            form=values,
+            errors={},
+            preview_html=render_markdown(draft.body),
         )
     user: StaffUser = request.scope["staff_user"]
     published = await s.board.publish_notice(draft, user.id)

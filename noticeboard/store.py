@@ -92,9 +92,7 @@ async def get_notice_in(conn: aiosqlite.Connection, notice_id: int) -> Row:
 
 
 async def get_notice_by_id(db: Database, notice_id: int) -> Row | None:
-    return await db.fetchone(
-        "SELECT * FROM notices WHERE id = ? AND deleted IS NULL", (notice_id,)
-    )
+    return await db.fetchone("SELECT * FROM notices WHERE id = ? AND deleted IS NULL", (notice_id,))
 
 
 async def list_notices(db: Database, *, before: str | None, limit: int) -> list[Row]:

@@ -1,0 +1,45 @@
+# Aushang: `make run` starts the example board, `make test` runs lint and the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTANCE ?= instances/nordstadt.toml
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run init test lint typecheck pytest interop-deps messages bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+init: $(STAMP)
+	$(BIN)/aushang init --instance $(INSTANCE)
+
+run: init
+	$(BIN)/aushang serve --instance $(INSTANCE) --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+interop-deps:
+	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
+
+pytest: $(STAMP) interop-deps
+	$(BIN)/pytest -q
+
+test: lint pytest
+
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
