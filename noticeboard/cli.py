@@ -54,7 +54,13 @@ def build_parser() -> Parser:
     serve.add_argument("--ssl-certfile", metavar="FILE", help="serve https with this certificate")
     serve.add_argument("--ssl-keyfile", metavar="FILE", help="the certificate's private key")
     serve.add_argument(
-        "--proxy-headers", action="store_true", help="trust X-Forwarded-* from a local proxy"
+        "--proxy-headers", action="store_true", help="trust X-Forwarded-* from the reverse proxy"
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        metavar="IPS",
+        help="comma-separated proxy addresses trusted with --proxy-headers (default 127.0.0.1)",
     )
 
     post = command("post", "Publish a notice exactly as the web form does; prints its URL.")
@@ -96,6 +102,11 @@ def run_init(config: Config, args: argparse.Namespace) -> int:
         print(f"First admin account: {result.created_admin}")
         if result.admin_password:
             print(f"Password (shown only now, please write it down): {result.admin_password}")
+        else:
+            print("Password: the one given in AUSHANG_ADMIN_PASSWORD")
+    elif os.environ.get("AUSHANG_ADMIN_PASSWORD") is None:
+        print("Staff accounts exist already; passwords are not shown again.")
+    print(f"Staff sign in at {config.base_url}/login")
     print(f"Residents follow it from Mastodon as {config.handle}")
     return 0
 
@@ -121,7 +132,7 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
         proxy_headers=args.proxy_headers,
-        forwarded_allow_ips="127.0.0.1" if args.proxy_headers else None,
+        forwarded_allow_ips=args.forwarded_allow_ips if args.proxy_headers else None,
         log_level="info",
         server_header=False,
     )

@@ -70,6 +70,10 @@ class Config:
 
 
 _SECTIONS = ("contact", "federation")
+_TOP_LEVEL_KEYS = {
+    "base_url", "data_dir", "username", "name", "summary", "language", "timezone", "icon",
+    *_SECTIONS,
+}  # fmt: skip
 
 
 def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> Config:
@@ -82,6 +86,9 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> C
         raise ConfigError(f"config file not found: {path}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    unknown = set(raw) - _TOP_LEVEL_KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown keys: {', '.join(sorted(unknown))}")
     raw = _apply_environment(raw, env)
     return _build(raw, path)
 
@@ -89,9 +96,11 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> C
 def _apply_environment(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
     merged: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
     for name, value in env.items():
-        if not name.startswith("AUSHANG_") or name == "AUSHANG_ADMIN_PASSWORD":
+        if not name.startswith("AUSHANG_"):
             continue
         key = name[len("AUSHANG_") :].lower()
+        if key not in _TOP_LEVEL_KEYS and not key.startswith(tuple(s + "_" for s in _SECTIONS)):
+            continue  # variables of the commands themselves, e.g. AUSHANG_ADMIN_PASSWORD
         section = next((s for s in _SECTIONS if key.startswith(s + "_")), None)
         if section:
             merged.setdefault(section, {})[key[len(section) + 1 :]] = value

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -16,16 +15,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.processes import BoardProcess, free_port
+from tests.support.tls import CA, make_ca
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-# tests/interop has no __init__.py, so pytest puts only this directory on
-# sys.path; the shared helpers are imported as `tests.support` from the root.
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from tests.support.processes import BoardProcess, free_port  # noqa: E402
-from tests.support.tls import CA, make_ca  # noqa: E402
-
 NODE_MODULES = HERE / "node_modules"
 
 Event = dict[str, Any]
