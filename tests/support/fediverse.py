@@ -13,6 +13,7 @@ them is rewritten to the origin of the fake server that plays that host.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import json
 import socket
@@ -583,3 +584,25 @@ class Fediverse:
 
 def iter_fixture_files() -> Iterator[Path]:
     yield from sorted(REMOTE_FIXTURES.rglob("*.json"))
+
+
+_shared: Fediverse | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_fediverse() -> Fediverse:
+    """Start the fake servers once per process (any number of fixture copies share them)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Fediverse(BackgroundLoop())
+            atexit.register(_close_shared)
+        return _shared
+
+
+def _close_shared() -> None:
+    global _shared
+    if _shared is not None:
+        _shared.close()
+        _shared.loop.close()
+        _shared = None
