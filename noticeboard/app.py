@@ -30,6 +30,7 @@ from noticeboard.activitypub import BoardInbox
 from noticeboard.auth import RateLimiter
 from noticeboard.board import Board, BoardNotInitialised
 from noticeboard.config import Config
+from noticeboard.i18n import N_
 from noticeboard.rendering import TEMPLATES_DIR, Renderer
 from noticeboard.services import Services
 
@@ -165,7 +166,7 @@ def build_services(board: Board, http: FederationClient, clock: Clock) -> Servic
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     services: Services | None = getattr(request.app.state, "services", None)
-    reasons = {404: "This page does not exist.", 405: "This method is not allowed here."}
+    reasons = {404: N_("This page does not exist."), 405: N_("This method is not allowed here.")}
     message = reasons.get(exc.status_code, str(exc.detail))
     if services is None:
         return Response(message, status_code=exc.status_code, media_type="text/plain")

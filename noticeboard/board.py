@@ -37,6 +37,7 @@ MIGRATIONS = (("federation", FEDERATION_MIGRATIONS), ("noticeboard", BOARD_MIGRA
 class Published:
     notice_id: int
     url: str
+    followers: int
     inboxes: int
 
 
@@ -69,8 +70,12 @@ class Board:
         db = Database(config.db_path)
         await db.connect()
         board = cls(config, db, clock)
-        await db.migrate(MIGRATIONS)
-        await board._load_keys()
+        try:
+            await db.migrate(MIGRATIONS)
+            await board._load_keys()
+        except BaseException:
+            await db.close()
+            raise
         return board
 
     async def close(self) -> None:
@@ -80,7 +85,9 @@ class Board:
         for actor in (self.urls.actor, self.urls.instance_actor):
             key = await fedstore.get_local_key(self.db, actor)
             if key is None:
-                raise BoardNotInitialised(f"no key for {actor}: run 'aushang init' first")
+                raise BoardNotInitialised(
+                    f"no key for {actor}: run 'aushang init' (did base_url change since?)"
+                )
             self.keys[actor] = SigningKey(key.key_id, load_private_key(key.private_pem))
             self.public_pems[actor] = key.public_pem
 
@@ -116,7 +123,8 @@ class Board:
                 conn, create_activity(note, self.urls, activity_id), self.urls.actor, now
             )
         self.wake_delivery()
-        return Published(notice_id, ap_id, count)
+        followers = await fedstore.count_followers(self.db, self.urls.actor)
+        return Published(notice_id, ap_id, followers, count)
 
     # --- followers and following ------------------------------------------------
 

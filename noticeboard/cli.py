@@ -118,6 +118,7 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
 
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise UsageError("--ssl-certfile and --ssl-keyfile go together")
+    with_board(config, lambda board: asyncio.sleep(0))  # fail early and clearly if not ready
     app = create_app(config)
     scheme = "https" if args.ssl_certfile else "http"
     print(

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from federation import store as fedstore
 from noticeboard import store
 from noticeboard.activitypub import PROFILE_FIELD_LABELS, notice_to_note
+from noticeboard.i18n import N_
 from noticeboard.rendering import activity_json, wants_activity_json
 from noticeboard.services import Services
 from noticeboard.views import notice_view
@@ -29,7 +30,7 @@ async def home(request: Request) -> Response:
         return await _actor_redirect(request)
     before = request.query_params.get("before")
     if before is not None and not _is_cursor(before):
-        return s.renderer.error(request, 400, "Invalid page link.")
+        return s.renderer.error(request, 400, N_("This page link is not valid."))
     rows = await store.list_notices(board.db, before=before, limit=PAGE_SIZE + 1)
     notices = [notice_view(r, board.urls) for r in rows[:PAGE_SIZE]]
     next_url = None
@@ -55,7 +56,7 @@ async def notice(request: Request) -> Response:
     if row is None:
         if wants_activity_json(request):
             return PlainTextResponse("no such notice", status_code=404)
-        return s.renderer.error(request, 404, "This notice does not exist (any more).")
+        return s.renderer.error(request, 404, N_("This notice does not exist (any more)."))
     if wants_activity_json(request):
         return activity_json(notice_to_note(row, s.board.urls))
     view = notice_view(row, s.board.urls)

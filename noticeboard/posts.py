@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from noticeboard.i18n import N_
 from noticeboard.sanitize import clean_html
 
 TITLE_MAX = 200
@@ -39,15 +40,15 @@ def validate_draft(title: str, body: str, category: str | None) -> NoticeDraft:
     category = (category or "").strip().lstrip("#") or None
     errors = {}
     if not title:
-        errors["title"] = "Please enter a title."
+        errors["title"] = N_("Please enter a title.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = "The title is too long (at most 200 characters)."
+        errors["title"] = N_("The title is too long (at most 200 characters).")
     if not body:
-        errors["body"] = "Please enter a text."
+        errors["body"] = N_("Please enter a text.")
     elif len(body) > BODY_MAX:
-        errors["body"] = "The text is too long (at most 10,000 characters)."
+        errors["body"] = N_("The text is too long (at most 10,000 characters).")
     if category and (len(category) > CATEGORY_MAX or not hashtag_name(category)):
-        errors["category"] = "A category is one short word, e.g. Treffen."
+        errors["category"] = N_("A category is one short word, e.g. Treffen.")
     if errors:
         raise InvalidNotice(errors)
     return NoticeDraft(title, body, category)

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from federation import store as fedstore
 from federation.database import from_db_time
 from noticeboard import auth, store
+from noticeboard.i18n import N_
 from noticeboard.posts import InvalidNotice, render_markdown, validate_draft
 from noticeboard.rendering import flash
 from noticeboard.services import Services
@@ -58,7 +59,7 @@ def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
                 return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
             if user.role not in roles:
                 return services(request).renderer.error(
-                    request, 403, "Your role does not allow this."
+                    request, 403, N_("You are not allowed to do this.")
                 )
             request.scope["staff_user"] = user
             return await endpoint(request)
@@ -73,11 +74,11 @@ async def read_form(request: Request) -> FormData | Response:
     """Parse a form with a size cap and check its CSRF token (every staff form has one)."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > FORM_LIMIT:
-        return services(request).renderer.error(request, 413, "The form is too large.")
+        return services(request).renderer.error(request, 413, N_("The form is too large."))
     form = await request.form(max_files=0, max_fields=50, max_part_size=FORM_LIMIT)
     if not auth.csrf_matches(request.session.get("csrf"), _field(form, "csrf_token")):
         return services(request).renderer.error(
-            request, 403, "The form has expired. Please reload the page and try again."
+            request, 403, N_("The form has expired. Please go back, reload the page and try again.")
         )
     return form
 
@@ -106,7 +107,7 @@ async def login(request: Request) -> Response:
     retry = s.login_limiter.hit(ip)
     if retry is not None:
         response = s.renderer.error(
-            request, 429, "Too many sign-in attempts. Please wait a few minutes."
+            request, 429, N_("Too many sign-in attempts. Please wait a few minutes and try again.")
         )
         response.headers["Retry-After"] = str(int(retry) + 1)
         return response
@@ -117,7 +118,7 @@ async def login(request: Request) -> Response:
             request,
             "login.html",
             status_code=400,
-            error="User name or password is wrong.",
+            error=N_("Wrong user name or password."),
             username=username,
             next=_field(form, "next"),
         )
@@ -204,8 +205,9 @@ async def compose(request: Request) -> Response:
     published = await s.board.publish_notice(draft, user.id)
     flash(
         request,
-        "The notice is published. It is being delivered to %(count)s follower servers.",
-        count=published.inboxes,
+        N_("The notice has been published for %(followers)s followers on %(servers)s servers."),
+        followers=published.followers,
+        servers=published.inboxes,
     )
     return RedirectResponse("/staff", status_code=303)
 
@@ -218,13 +220,13 @@ async def follow_decision(request: Request) -> Response:
         return form
     row = await fedstore.get_follower_by_rowid(s.board.db, request.path_params["row"])
     if row is None or request.path_params["decision"] not in ("approve", "reject"):
-        return s.renderer.error(request, 404, "This follow request does not exist (any more).")
+        return s.renderer.error(request, 404, N_("This follow request does not exist (any more)."))
     if request.path_params["decision"] == "approve":
         await s.board.approve_follower(row["actor_id"])
-        flash(request, "The follow request is accepted.")
+        flash(request, N_("The follow request has been accepted."))
     else:
         await s.board.reject_follower(row["actor_id"])
-        flash(request, "The follow request is declined.")
+        flash(request, N_("The follow request has been declined."))
     return RedirectResponse("/staff", status_code=303)
 
 

@@ -90,11 +90,11 @@ class BackgroundLoop:
         self.loop.close()
 
 
-def listening_socket() -> socket.socket:
-    """Bind a TCP socket on a free 127.0.0.1 port (the server keeps it, so no port race)."""
+def listening_socket(port: int = 0) -> socket.socket:
+    """Bind a TCP socket on 127.0.0.1 (port 0: a free one; the server keeps it, so no race)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     return sock
 
 

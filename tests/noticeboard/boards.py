@@ -1,0 +1,324 @@
+"""Fixtures for tests through the real app: a board served by uvicorn, the fake fediverse, a clock.
+
+`tests/noticeboard/conftest.py` re-exports these fixtures; test modules elsewhere load them with
+``pytest_plugins = ["tests.noticeboard.boards"]``. The module is imported before pytest could
+rewrite its asserts, so it opts out of rewriting: PYTEST_DONT_REWRITE.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+from federation.keys import load_public_key
+from noticeboard.app import create_app
+from noticeboard.board import initialise
+from noticeboard.config import Config, load_config
+from tests.support.fediverse import (
+    BackgroundLoop,
+    Fediverse,
+    ServerHandle,
+    listening_socket,
+    shared_fediverse,
+    wait_until,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+INSTANCE = ROOT / "instances" / "nordstadt.toml"
+AUSHANG = Path(sys.executable).parent / "aushang"
+ADMIN_PASSWORD = "board-admin-Passw0rd!"
+START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
+AP_JSON = "application/activity+json"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+__all__ = [
+    "ADMIN_PASSWORD",
+    "AP_JSON",
+    "INSTANCE",
+    "MutableClock",
+    "RunningBoard",
+    "START",
+    "board",
+    "clock",
+    "csrf_token",
+    "fediverse",
+    "make_board",
+    "wait_until",
+]
+
+
+class MutableClock:
+    """An injected clock: returns a settable aware time, optionally ticking on every call.
+
+    The tick (1 ms by default in `board`) keeps stored times distinct and ordered, as they are
+    with a real clock, while the test decides where "now" is.
+    """
+
+    def __init__(self, start: datetime = START, tick: timedelta = timedelta(0)) -> None:
+        self._now = start
+        self._tick = tick
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            now = self._now
+            self._now += self._tick
+            return now
+
+    @property
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def set(self, moment: datetime) -> None:
+        with self._lock:
+            self._now = moment
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        with self._lock:
+            self._now += delta if delta is not None else timedelta(**kwargs)
+            return self._now
+
+
+def csrf_token(html: str) -> str:
+    """Return the CSRF token of the first form on a page."""
+    match = _CSRF.search(html)
+    assert match, "the page has no form with a csrf_token"
+    return match.group(1)
+
+
+class RunningBoard:
+    """An initialised board in a tmp dir, served by a real uvicorn server on 127.0.0.1."""
+
+    def __init__(self, data_dir: Path, clock: MutableClock, env: Mapping[str, str]) -> None:
+        self._sock: socket.socket | None = listening_socket()
+        self.port = int(self._sock.getsockname()[1])
+        self.clock = clock
+        self.env_overrides = {
+            "AUSHANG_BASE_URL": f"http://127.0.0.1:{self.port}",
+            "AUSHANG_DATA_DIR": str(data_dir),
+            **env,
+        }
+        self.config: Config = load_config(INSTANCE, environ=self.env_overrides)
+        self.admin_password = ADMIN_PASSWORD
+        self._loop: BackgroundLoop | None = None
+        self._server: ServerHandle | None = None
+        self._clients: list[httpx.Client] = []
+        self.client = self.new_client()
+
+    # -- addresses --------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self.config.base_url
+
+    @property
+    def authority(self) -> str:
+        return self.config.host
+
+    @property
+    def actor_id(self) -> str:
+        return f"{self.base_url}/users/{self.config.username}"
+
+    @property
+    def inbox(self) -> str:
+        return f"{self.actor_id}/inbox"
+
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base_url}/inbox"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    def initialise(self) -> Any:
+        loop = BackgroundLoop(name="board-init")
+        try:
+            return loop.run(initialise(self.config, self.admin_password, self.clock))
+        finally:
+            loop.close()
+
+    def start(self) -> None:
+        """Build the app with create_app and serve it (again) on the board's port."""
+        assert self._server is None, "already running"
+        if self._sock is None:
+            self._sock = listening_socket(self.port)
+        self._loop = BackgroundLoop(name=f"board-{self.port}")
+        app = create_app(self.config, clock=self.clock)
+        sock, self._sock = self._sock, None
+        try:
+            self._server = ServerHandle(self._loop, app, sock)
+        except BaseException:
+            self._loop.close()
+            self._loop = None
+            raise
+
+    def stop(self) -> None:
+        """Shut the server down (lifespan shutdown closes the database)."""
+        for client in self._clients:
+            client.close()
+        server, loop = self._server, self._loop
+        self._server = self._loop = None
+        try:
+            if server is not None:
+                server.stop()
+        finally:
+            if loop is not None:
+                loop.close()
+            if self._sock is not None:
+                self._sock.close()
+                self._sock = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # -- HTTP -----------------------------------------------------------------------------
+
+    def new_client(self, **headers: str) -> httpx.Client:
+        client = httpx.Client(
+            base_url=f"http://127.0.0.1:{self.port}",
+            trust_env=False,
+            follow_redirects=False,
+            timeout=10.0,
+            headers=headers,
+        )
+        self._clients.append(client)
+        return client
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.client.get(path, **kwargs)
+
+    def get_json(self, path: str, accept: str = AP_JSON) -> Any:
+        response = self.client.get(path, headers={"Accept": accept})
+        assert response.status_code == 200, (response.status_code, response.text)
+        return response.json()
+
+    def login(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        username: str = "admin",
+        password: str | None = None,
+    ) -> httpx.Client:
+        """Sign in through /login with the CSRF token of the form; return the signed-in client."""
+        client = client or self.new_client()
+        page = client.get("/login")
+        response = client.post(
+            "/login",
+            data={
+                "csrf_token": csrf_token(page.text),
+                "username": username,
+                "password": password or self.admin_password,
+                "next": "/staff",
+            },
+        )
+        assert response.status_code == 303, (response.status_code, response.text[:500])
+        assert response.headers["location"] == "/staff"
+        return client
+
+    def public_key(self) -> PublicKeyTypes:
+        """The board's public key, as a remote server reads it from the actor document."""
+        document = self.get_json("/users/nordstadt")
+        return load_public_key(document["publicKey"]["publicKeyPem"])
+
+    # -- database -------------------------------------------------------------------------
+
+    def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        """Read the board's SQLite database directly (WAL: readers never block the app)."""
+        with closing(sqlite3.connect(self.config.db_path, timeout=5)) as conn:
+            conn.row_factory = sqlite3.Row
+            return [dict(row) for row in conn.execute(sql, params)]
+
+    def value(self, sql: str, *params: Any) -> Any:
+        rows = self.rows(sql, *params)
+        return next(iter(rows[0].values())) if rows else None
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        return self.rows("SELECT * FROM deliveries ORDER BY id")
+
+    def followers(self) -> list[dict[str, Any]]:
+        return self.rows("SELECT * FROM followers ORDER BY created")
+
+    # -- command line ---------------------------------------------------------------------
+
+    @property
+    def cli_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AUSHANG_")}
+        env.update(self.env_overrides)
+        env["AUSHANG_ADMIN_PASSWORD"] = self.admin_password
+        return env
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `aushang <args> --instance instances/nordstadt.toml` with the board's env."""
+        return subprocess.run(
+            [str(AUSHANG), *args, "--instance", str(INSTANCE)],
+            env=self.cli_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+
+@pytest.fixture
+def fediverse() -> Iterator[Fediverse]:
+    """The session's fake remote servers, emptied for this test."""
+    world = shared_fediverse()
+    world.reset()
+    yield world
+    world.reset()
+
+
+@pytest.fixture
+def clock() -> MutableClock:
+    """The board's clock: starts at START and ticks 1 ms per reading."""
+    return MutableClock(START, tick=timedelta(milliseconds=1))
+
+
+BoardFactory = Callable[..., RunningBoard]
+
+
+@pytest.fixture
+def make_board(
+    tmp_path: Path, fediverse: Fediverse, clock: MutableClock
+) -> Iterator[BoardFactory]:
+    """Build boards: make_board(AUSHANG_FEDERATION_APPROVE_FOLLOWERS="true", start=False)."""
+    boards: list[RunningBoard] = []
+
+    def build(*, start: bool = True, **env: str) -> RunningBoard:
+        data_dir = tmp_path / f"board{len(boards)}"
+        overrides = {"AUSHANG_FEDERATION_ALLOW_PRIVATE": ",".join(fediverse.allow_private)}
+        overrides.update(env)
+        running = RunningBoard(data_dir, clock, overrides)
+        boards.append(running)
+        running.initialise()
+        if start:
+            running.start()
+        return running
+
+    yield build
+    for running in boards:
+        running.stop()
+
+
+@pytest.fixture
+def board(make_board: BoardFactory) -> RunningBoard:
+    """The Nordstadt example board, served on 127.0.0.1 and allowed to reach the fake servers."""
+    return make_board()
