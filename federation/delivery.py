@@ -15,8 +15,8 @@ from email.utils import parsedate_to_datetime
 import aiosqlite
 
 from federation import httpsig, store
-from federation.client import FederationClient, FetchError
-from federation.database import Database, from_db_time
+from federation.client import BlockedAddressError, FederationClient, FetchError
+from federation.database import Database
 from federation.hosts import HostError, canonical_host
 from federation.keys import PrivateKey
 from federation.vocab import Json
@@ -45,11 +45,15 @@ def next_attempt(
     *,
     retry_after: str | None = None,
     jitter: Callable[[int], float] | None = None,
+    refused: str | None = None,
 ) -> Decision:
     """Decide the fate of a delivery, retrying like Mastodon's ~16 attempts over ~2-3 days.
 
-    `attempts` counts the attempts made before this one; `status` is None for network errors.
+    `attempts` counts the attempts made before this one; `status` is None for network errors;
+    `refused` names why the request was never sent (e.g. a forbidden address): no retry helps.
     """
+    if refused:
+        return Decision("failed", now, refused)
     if status is not None and 200 <= status < 300:
         return Decision("sent", now, f"HTTP {status}")
     if status in (404, 410):
@@ -190,13 +194,20 @@ class DeliveryWorker:
 
     async def _attempt(self, delivery: store.Delivery) -> None:
         key = self.keys.get(delivery.actor)
-        status, retry_after, error = None, None, None
+        status, retry_after, error, refused = None, None, None, None
         if key is None:
-            error = f"no signing key for {delivery.actor}"
+            refused = f"no signing key for {delivery.actor}"
         else:
-            status, retry_after, error = await self._post(delivery, key)
+            try:
+                status, retry_after = await self._post(delivery, key)
+            except BlockedAddressError as exc:
+                refused = exc.reason
+            except FetchError as exc:
+                status, error = exc.status, exc.reason
         now = self.clock()
-        decision = next_attempt(delivery.attempts, status, now, retry_after=retry_after)
+        decision = next_attempt(
+            delivery.attempts, status, now, retry_after=retry_after, refused=refused
+        )
         if decision.state != "sent":
             log.info(
                 "delivery %s to %s: %s",
@@ -215,29 +226,18 @@ class DeliveryWorker:
                 now,
             )
 
-    async def _post(
-        self, delivery: store.Delivery, key: SigningKey
-    ) -> tuple[int | None, str | None, str | None]:
+    async def _post(self, delivery: store.Delivery, key: SigningKey) -> tuple[int, str | None]:
         body = delivery.body.encode("utf-8")
-
-        def sign(method: str, url: str, payload: bytes | None) -> dict[str, str]:
-            return httpsig.sign_request(
-                method,
-                url,
-                payload,
-                key.key_id,
-                key.private_key,
-                self.clock(),
-                extra_headers={"Content-Type": "application/activity+json"},
-            )
-
-        try:
-            result = await self.client.post(delivery.inbox, body, sign=sign)
-        except FetchError as exc:
-            return getattr(exc, "status", None), None, exc.reason
-        return result.status, result.headers.get("retry-after"), None
-
-
-def delivery_due_at(text: str | None) -> datetime | None:
-    """Parse a stored due time (for status pages)."""
-    return from_db_time(text) if text else None
+        # Signing costs ~0.3 ms of CPU; OpenSSL releases the GIL, so a thread uses the other core.
+        headers = await asyncio.to_thread(
+            httpsig.sign_request,
+            "POST",
+            delivery.inbox,
+            body,
+            key.key_id,
+            key.private_key,
+            self.clock(),
+            {"Content-Type": "application/activity+json"},
+        )
+        result = await self.client.post(delivery.inbox, body, headers)
+        return result.status, result.headers.get("retry-after")

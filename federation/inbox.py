@@ -48,17 +48,17 @@ class InboxContext:
     resolver: ActorResolver
     now: datetime
     _conn: aiosqlite.Connection | None = field(default=None, repr=False)
-    _committed: bool = field(default=False, repr=False)
+    committed: bool = field(default=False, repr=False)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Open the one transaction in which the handler's writes and the 'done' mark commit."""
-        if self._committed:
+        if self.committed:
             raise RuntimeError("a handler commits once")
         async with self.db.transaction() as conn:
             yield conn
             await _mark_done(conn, self.activity["id"], self.now)
-        self._committed = True
+        self.committed = True
 
 
 Handler = Callable[[InboxContext], Awaitable[None]]
@@ -202,7 +202,7 @@ class Inbox:
             ctx = InboxContext(activity, actor, self.db, self.resolver, now)
             if handler:
                 await handler(ctx)
-            if not ctx._committed:
+            if not ctx.committed:
                 async with self.db.transaction() as conn:
                     await _mark_done(conn, activity_id, now)
         except Exception as exc:  # noqa: BLE001 - persisted for retry and shown to admins

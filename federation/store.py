@@ -414,3 +414,36 @@ async def delivery_counts(db: Database, activity_ids: Sequence[str]) -> dict[str
     for row in rows:
         counts.setdefault(row["activity_id"], {})[row["state"]] = int(row["n"])
     return counts
+
+
+async def list_deliveries(db: Database, states: Sequence[str], limit: int = 100) -> list[Row]:
+    """List deliveries in the given states, newest change first, for admins."""
+    marks = ", ".join("?" for _ in states)
+    return await db.fetchall(
+        "SELECT d.id, d.activity_id, d.inbox, d.host, d.state, d.attempts, d.next_attempt_at, "
+        "d.last_status, d.last_error, d.created, d.updated, o.type AS activity_type, "
+        "o.object_id FROM deliveries d JOIN outbox_activities o ON o.id = d.activity_id "
+        f"WHERE d.state IN ({marks}) ORDER BY d.updated DESC LIMIT ?",
+        (*states, limit),
+    )
+
+
+async def retry_delivery(conn: aiosqlite.Connection, delivery_id: int, now: datetime) -> bool:
+    """Put a failed or dead delivery back into the queue with a fresh retry schedule."""
+    stamp = to_db_time(now)
+    cursor = await conn.execute(
+        "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, "
+        "updated = ? WHERE id = ? AND state IN ('failed', 'dead')",
+        (stamp, stamp, delivery_id),
+    )
+    return cursor.rowcount > 0
+
+
+async def retry_inbox_activity(conn: aiosqlite.Connection, activity_id: str, now: datetime) -> bool:
+    """Queue a finally failed inbound activity for processing again."""
+    cursor = await conn.execute(
+        "UPDATE inbox_activities SET state = 'pending', attempts = 0, next_attempt_at = ? "
+        "WHERE id = ? AND state = 'failed'",
+        (to_db_time(now), activity_id),
+    )
+    return cursor.rowcount > 0

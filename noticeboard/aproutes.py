@@ -37,12 +37,14 @@ async def webfinger(request: Request) -> Response:
     if not resource:
         return _text(400, "missing resource parameter")
     urls, config = s.board.urls, s.board.config
-    if resource in (urls.actor, urls.home, urls.instance_actor):
-        user, host = (
-            (config.username, config.host)
-            if resource != urls.instance_actor
-            else (config.host.split(":")[0], config.host)
-        )
+    instance_name = config.host.split(":")[0]
+    by_url = {
+        urls.actor: config.username,
+        urls.home: config.username,
+        urls.instance_actor: instance_name,
+    }
+    if resource in by_url:
+        user, host = by_url[resource], config.host
     else:
         try:
             user, host = split_acct(resource)
@@ -51,9 +53,9 @@ async def webfinger(request: Request) -> Response:
     if host != config.host:
         return _text(404, "not a resource of this server")
     if user == config.username:
-        return jrd_json(jrd(f"acct:{config.username}@{config.host}", urls.actor, urls.home))
-    if user == config.host.split(":")[0]:
-        return jrd_json(jrd(f"acct:{user}@{config.host}", urls.instance_actor, None))
+        return jrd_json(jrd(f"acct:{user}@{host}", urls.actor, urls.home))
+    if user == instance_name:
+        return jrd_json(jrd(f"acct:{user}@{host}", urls.instance_actor, None))
     return _text(404, "no such account")
 
 

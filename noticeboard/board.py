@@ -196,6 +196,20 @@ class Board:
         self.wake_delivery()
         return True
 
+    # --- what did not work ---------------------------------------------------------
+
+    async def retry_delivery(self, delivery_id: int) -> bool:
+        """Send a failed or given-up delivery again, with a fresh retry schedule."""
+        async with self.db.transaction() as conn:
+            done = await fedstore.retry_delivery(conn, delivery_id, self.clock())
+        self.wake_delivery()
+        return done
+
+    async def retry_inbox_activity(self, activity_id: str) -> bool:
+        """Process an inbound activity again whose processing finally failed."""
+        async with self.db.transaction() as conn:
+            return await fedstore.retry_inbox_activity(conn, activity_id, self.clock())
+
 
 class BoardNotInitialised(RuntimeError):
     """The data folder or database is missing or incomplete."""

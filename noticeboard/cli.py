@@ -80,6 +80,14 @@ def build_parser() -> Parser:
     ):
         listing = command(name, text)
         listing.add_argument("--json", action="store_true", help="print a JSON array")
+    deliveries = command("deliveries", "List deliveries that failed or gave up; retry one.")
+    deliveries.add_argument(
+        "--state",
+        default="failed,dead",
+        help="comma-separated states to list: pending, sent, failed, dead (default failed,dead)",
+    )
+    deliveries.add_argument("--retry", type=int, metavar="ID", help="queue delivery ID again")
+    deliveries.add_argument("--json", action="store_true", help="print a JSON array")
     return parser
 
 
@@ -271,6 +279,31 @@ async def resolve_actor(
         raise UsageError(exc.reason) from exc
 
 
+DELIVERY_STATES = ("pending", "sent", "failed", "dead")
+
+
+def run_deliveries(config: Config, args: argparse.Namespace) -> int:
+    if args.retry is not None:
+
+        async def retry(board: Board) -> bool:
+            return await board.retry_delivery(args.retry)
+
+        if not with_board(config, retry):
+            raise UsageError(f"delivery {args.retry} does not exist or is not failed or dead")
+        print(f"Delivery {args.retry} is queued again")
+        return 0
+    states = tuple(s.strip() for s in args.state.split(",") if s.strip())
+    if not states or any(s not in DELIVERY_STATES for s in states):
+        raise UsageError(f"--state takes {', '.join(DELIVERY_STATES)}")
+
+    async def listing(board: Board) -> list[dict[str, Any]]:
+        rows = await fedstore.list_deliveries(board.db, states, limit=10_000)
+        return [dict(r) for r in rows]
+
+    print_listing(with_board(config, listing), args.json, ("id", "state", "host", "last_error"))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "init": run_init,
     "serve": run_serve,
@@ -279,6 +312,7 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "unfollow": run_unfollow,
     "following": run_following,
     "followers": run_followers,
+    "deliveries": run_deliveries,
 }
 
 

@@ -230,10 +230,49 @@ async def follow_decision(request: Request) -> Response:
     return RedirectResponse("/staff", status_code=303)
 
 
+@requires("owner")
+async def problems(request: Request) -> Response:
+    s = services(request)
+    rows = await fedstore.list_deliveries(s.board.db, ("failed", "dead"))
+    deliveries = [{**dict(r), "updated": from_db_time(r["updated"])} for r in rows]
+    return s.renderer.page(
+        request,
+        "staff/problems.html",
+        deliveries=deliveries,
+        inbox_failures=await fedstore.list_failed_inbox(s.board.db),
+        page_title="Delivery problems",
+    )
+
+
+@requires("owner")
+async def retry_delivery(request: Request) -> Response:
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
+    if await services(request).board.retry_delivery(request.path_params["delivery_id"]):
+        flash(request, N_("The delivery is queued again."))
+    else:
+        flash(request, N_("This delivery cannot be retried."))
+    return RedirectResponse("/staff/problems", status_code=303)
+
+
+@requires("owner")
+async def retry_inbox(request: Request) -> Response:
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
+    if await services(request).board.retry_inbox_activity(_field(form, "activity_id")):
+        flash(request, N_("The activity is queued for processing again."))
+    return RedirectResponse("/staff/problems", status_code=303)
+
+
 routes = [
     Route("/login", login, methods=["GET", "POST"]),
     Route("/logout", logout, methods=["POST"]),
     Route("/staff", dashboard),
     Route("/staff/notices/new", compose, methods=["GET", "POST"]),
     Route("/staff/follows/{row:int}/{decision:str}", follow_decision, methods=["POST"]),
+    Route("/staff/problems", problems),
+    Route("/staff/problems/deliveries/{delivery_id:int}/retry", retry_delivery, methods=["POST"]),
+    Route("/staff/problems/inbox/retry", retry_inbox, methods=["POST"]),
 ]
