@@ -25,6 +25,8 @@ log = logging.getLogger("federation.delivery")
 
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 16
+# Mastodon marks a domain unavailable after failures on 7 distinct days.
+DAYS_TO_UNAVAILABLE = 7
 PER_HOST_CONCURRENCY = 4
 BATCH = 200
 
@@ -197,6 +199,8 @@ class DeliveryWorker:
         status, retry_after, error, refused = None, None, None, None
         if key is None:
             refused = f"no signing key for {delivery.actor}"
+        elif delivery.host_unavailable:
+            refused = "the server has been unreachable on several days; not tried"
         else:
             try:
                 status, retry_after = await self._post(delivery, key)
@@ -225,6 +229,10 @@ class DeliveryWorker:
                 None if decision.state == "sent" else (error or decision.reason)[:500],
                 now,
             )
+            if decision.state == "sent":
+                await store.clear_host_failures(conn, delivery.host)
+            elif decision.state in ("pending", "dead"):
+                await store.record_failure_day(conn, delivery.host, now, DAYS_TO_UNAVAILABLE)
 
     async def _post(self, delivery: store.Delivery, key: SigningKey) -> tuple[int, str | None]:
         body = delivery.body.encode("utf-8")

@@ -171,6 +171,7 @@ class Inbox:
             new = await store.insert_inbox_activity(
                 conn, activity["id"], actor_id, type_, body.decode("utf-8"), self.clock()
             )
+            await store.clear_host_failures(conn, canonical_host(actor_id))
         if not new:
             return InboxResult(202, "already received")
         self._wake.set()

@@ -44,6 +44,7 @@ class Delivery:
     attempts: int
     body: str
     actor: str
+    host_unavailable: bool = False
 
 
 # --- local keys ---------------------------------------------------------------
@@ -366,8 +367,10 @@ async def list_due_deliveries(
     marks = ", ".join("?" for _ in skip_hosts)
     skip = f"AND d.host NOT IN ({marks})" if skip_hosts else ""
     rows = await db.fetchall(
-        "SELECT d.id, d.activity_id, d.inbox, d.host, d.attempts, o.body, o.actor "
+        "SELECT d.id, d.activity_id, d.inbox, d.host, d.attempts, o.body, o.actor, "
+        "u.host IS NOT NULL AS host_unavailable "
         "FROM deliveries d JOIN outbox_activities o ON o.id = d.activity_id "
+        "LEFT JOIN unavailable_hosts u ON u.host = d.host "
         f"WHERE d.state = 'pending' AND d.next_attempt_at <= ? {skip} "
         "ORDER BY d.next_attempt_at LIMIT ?",
         (to_db_time(now), *skip_hosts, limit),
@@ -447,3 +450,39 @@ async def retry_inbox_activity(conn: aiosqlite.Connection, activity_id: str, now
         (to_db_time(now), activity_id),
     )
     return cursor.rowcount > 0
+
+
+# --- host health ----------------------------------------------------------------
+
+
+async def record_failure_day(
+    conn: aiosqlite.Connection, host: str, now: datetime, days_to_unavailable: int
+) -> bool:
+    """Note a failed delivery day for a host; tell whether the host is now unavailable."""
+    await conn.execute(
+        "INSERT OR IGNORE INTO delivery_failure_days (host, day) VALUES (?, ?)",
+        (host, now.strftime("%Y-%m-%d")),
+    )
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT count(*) AS n FROM delivery_failure_days WHERE host = ?", (host,)
+        )
+    )
+    if int(rows[0]["n"]) < days_to_unavailable:
+        return False
+    await conn.execute(
+        "INSERT OR IGNORE INTO unavailable_hosts (host, since) VALUES (?, ?)",
+        (host, to_db_time(now)),
+    )
+    return True
+
+
+async def clear_host_failures(conn: aiosqlite.Connection, host: str) -> None:
+    """Forget a host's failures after any successful contact, in either direction."""
+    await conn.execute("DELETE FROM delivery_failure_days WHERE host = ?", (host,))
+    await conn.execute("DELETE FROM unavailable_hosts WHERE host = ?", (host,))
+
+
+async def list_unavailable_hosts(db: Database) -> list[Row]:
+    """List hosts marked unavailable."""
+    return await db.fetchall("SELECT host, since FROM unavailable_hosts ORDER BY since DESC")
