@@ -199,7 +199,8 @@ class Inbox:
         now = self.clock()
         handler = self._handlers.get(get_type(activity) or "")
         try:
-            actor = await self.resolver.get(actor_id)
+            # Verified on receipt, so cached; a deleted actor must not need a fetch.
+            actor = await self.resolver.cached(actor_id) or await self.resolver.get(actor_id)
             ctx = InboxContext(activity, actor, self.db, self.resolver, now)
             if handler:
                 await handler(ctx)

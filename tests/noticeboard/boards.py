@@ -24,10 +24,19 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
-from federation.keys import load_public_key
+from federation import store as fedstore
+from federation.database import Database
+from federation.keys import (
+    generate_private_key,
+    load_public_key,
+    private_key_to_pem,
+    public_key_to_pem,
+)
+from federation.store import LocalKey
 from noticeboard.app import create_app
-from noticeboard.board import initialise
+from noticeboard.board import MIGRATIONS, InitResult, initialise
 from noticeboard.config import Config, load_config
+from noticeboard.urls import BoardUrls
 from tests.support.fediverse import (
     BackgroundLoop,
     Fediverse,
@@ -147,9 +156,12 @@ class RunningBoard:
 
     # -- life cycle -----------------------------------------------------------------------
 
-    def initialise(self) -> Any:
+    def initialise(self, *, seed_keys: bool = True) -> InitResult:
+        """Run `initialise`; with seed_keys, the session's two board keys are stored first."""
         loop = BackgroundLoop(name="board-init")
         try:
+            if seed_keys:
+                loop.run(_seed_keys(self.config, self.clock()))
             return loop.run(initialise(self.config, self.admin_password, self.clock))
         finally:
             loop.close()
@@ -275,6 +287,35 @@ class RunningBoard:
             timeout=60,
             check=False,
         )
+
+
+_BOARD_KEYS: list[tuple[str, str]] = []
+
+
+def _board_key_pems(index: int) -> tuple[str, str]:
+    while len(_BOARD_KEYS) <= index:
+        key = generate_private_key()
+        _BOARD_KEYS.append((private_key_to_pem(key), public_key_to_pem(key)))
+    return _BOARD_KEYS[index]
+
+
+async def _seed_keys(config: Config, now: datetime) -> None:
+    """Store this session's board keys so `initialise` skips generating two RSA keys per test."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(config.db_path)
+    await db.connect()
+    try:
+        await db.migrate(MIGRATIONS)
+        urls = BoardUrls(config.base_url, config.username)
+        pairs = ((urls.actor, urls.key_id), (urls.instance_actor, urls.instance_key_id))
+        async with db.transaction() as conn:
+            for index, (actor, key_id) in enumerate(pairs):
+                private_pem, public_pem = _board_key_pems(index)
+                await fedstore.insert_local_key(
+                    conn, LocalKey(actor, key_id, private_pem, public_pem), now
+                )
+    finally:
+        await db.close()
 
 
 @pytest.fixture
