@@ -122,8 +122,9 @@ class Inbox:
             key_host, actor_host = canonical_host(parsed.key_id), canonical_host(actor_id)
         except HostError as exc:
             return InboxResult(400, f"bad host: {exc}")
-        if await self.is_blocked(key_host) or await self.is_blocked(actor_host):
-            return InboxResult(403, "this server is blocked")
+        for host in {key_host, actor_host, *_object_hosts(activity)}:
+            if await self.is_blocked(host):
+                return InboxResult(403, "this server is blocked")
         if key_host == self.own_host or actor_host == self.own_host:
             return InboxResult(401, "signature claims to come from this server")
         if key_host != actor_host:
@@ -235,6 +236,22 @@ def _check_shape(activity: Json) -> str | None:
         if isinstance(value, list) and len(value) > 1000:
             return f"too many entries in {name}"
     return None
+
+
+def _object_hosts(activity: Json) -> set[str]:
+    """Hosts of the object and its author, which a block must cover too (rule 5)."""
+    obj = activity.get("object")
+    ids = [get_id(obj)]
+    if isinstance(obj, dict):
+        ids.append(get_id(obj.get("attributedTo")))
+    hosts = set()
+    for ident in ids:
+        if ident and "://" in ident:
+            try:
+                hosts.add(canonical_host(ident))
+            except HostError:
+                continue
+    return hosts
 
 
 def _is_self_delete(activity: Json) -> bool:

@@ -486,3 +486,44 @@ async def clear_host_failures(conn: aiosqlite.Connection, host: str) -> None:
 async def list_unavailable_hosts(db: Database) -> list[Row]:
     """List hosts marked unavailable."""
     return await db.fetchall("SELECT host, since FROM unavailable_hosts ORDER BY since DESC")
+
+
+# --- blocks ---------------------------------------------------------------------
+
+
+async def insert_blocked_domain(
+    conn: aiosqlite.Connection, domain: str, reason: str, now: datetime
+) -> bool:
+    """Block a domain; tell whether it was new."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO blocked_domains (domain, reason, created) VALUES (?, ?, ?)",
+        (domain, reason, to_db_time(now)),
+    )
+    return cursor.rowcount > 0
+
+
+async def delete_blocked_domain(conn: aiosqlite.Connection, domain: str) -> bool:
+    """Lift a domain block; tell whether there was one."""
+    cursor = await conn.execute("DELETE FROM blocked_domains WHERE domain = ?", (domain,))
+    return cursor.rowcount > 0
+
+
+async def list_blocked_domains(db: Database) -> list[Row]:
+    """List blocked domains, newest first."""
+    return await db.fetchall("SELECT * FROM blocked_domains ORDER BY created DESC")
+
+
+async def remove_followers_on_domain(
+    conn: aiosqlite.Connection, local_actor: str, domain: str
+) -> int:
+    """Drop followers whose actor lives on a domain or one of its subdomains."""
+    cursor = await conn.execute(
+        "DELETE FROM followers WHERE local_actor = ? AND actor_id IN (SELECT id FROM "
+        "remote_actors WHERE host = ? OR host LIKE ? ESCAPE '\\' OR host LIKE ? ESCAPE '\\')",
+        (local_actor, domain, f"%.{_like(domain)}", f"%.{_like(domain)}:%"),
+    )
+    return cursor.rowcount
+
+
+def _like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

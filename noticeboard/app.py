@@ -147,7 +147,9 @@ def build_services(board: Board, http: FederationClient, clock: Clock) -> Servic
         )
 
     resolver = ActorResolver(board.db, http, sign_get, clock)
-    inbox = Inbox(board.db, resolver, clock, own_host=board.config.host)
+    inbox = Inbox(
+        board.db, resolver, clock, own_host=board.config.host, is_blocked=board.blocks.is_blocked
+    )
     worker = DeliveryWorker(board.db, http, board.keys, clock)
     board.wake_delivery = worker.wake
     BoardInbox(board.config, board.urls, worker.wake).register(inbox)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from federation import delivery
 from federation import store as fedstore
+from federation.blocks import DomainBlocks
 from federation.database import MIGRATION_DIR as FEDERATION_MIGRATIONS
 from federation.database import Database, from_db_time, to_db_time, utcnow
 from federation.delivery import SigningKey
@@ -59,6 +60,7 @@ class Board:
         self.keys: dict[str, SigningKey] = {}
         self.public_pems: dict[str, str] = {}
         self.wake_delivery: Callable[[], None] = lambda: None
+        self.blocks = DomainBlocks(db)
 
     @classmethod
     async def open(cls, config: Config, clock: Clock = utcnow) -> Board:
@@ -195,6 +197,20 @@ class Board:
             await delivery.enqueue(conn, undo, [actor.inbox], self.clock(), public=False)
         self.wake_delivery()
         return True
+
+    # --- blocks -----------------------------------------------------------------
+
+    async def block_domain(self, domain: str, reason: str) -> int | None:
+        """Block a domain and its subdomains; drop their followers. None if already blocked."""
+        async with self.db.transaction() as conn:
+            if not await fedstore.insert_blocked_domain(conn, domain, reason, self.clock()):
+                return None
+            return await fedstore.remove_followers_on_domain(conn, self.urls.actor, domain)
+
+    async def unblock_domain(self, domain: str) -> bool:
+        """Lift a domain block."""
+        async with self.db.transaction() as conn:
+            return await fedstore.delete_blocked_domain(conn, domain)
 
     # --- what did not work ---------------------------------------------------------
 

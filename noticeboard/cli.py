@@ -13,7 +13,9 @@ from typing import Any, NoReturn
 from federation import httpsig
 from federation import store as fedstore
 from federation.actors import ActorError, ActorResolver
+from federation.blocks import normalise_domain
 from federation.client import FederationClient
+from federation.hosts import HostError
 from federation.webfinger import WebFingerError, resolve_handle
 from noticeboard import __version__
 from noticeboard.board import Board, BoardNotInitialised, initialise
@@ -80,6 +82,14 @@ def build_parser() -> Parser:
     ):
         listing = command(name, text)
         listing.add_argument("--json", action="store_true", help="print a JSON array")
+    block = command("block", "Block a domain and its subdomains: refuse their activities.")
+    block.add_argument("domain", metavar="DOMAIN", help="e.g. spam.example (or @user@spam.example)")
+    block.add_argument("--reason", default="", help="why, for the record")
+    unblock = command("unblock", "Lift a domain block.")
+    unblock.add_argument("domain", metavar="DOMAIN")
+    blocks = command("blocks", "List blocked domains.")
+    blocks.add_argument("--json", action="store_true", help="print a JSON array")
+
     deliveries = command("deliveries", "List deliveries that failed or gave up; retry one.")
     deliveries.add_argument(
         "--state",
@@ -279,6 +289,47 @@ async def resolve_actor(
         raise UsageError(exc.reason) from exc
 
 
+def run_block(config: Config, args: argparse.Namespace) -> int:
+    domain = _domain(args.domain)
+
+    async def block(board: Board) -> int | None:
+        return await board.block_domain(domain, args.reason)
+
+    removed = with_board(config, block)
+    if removed is None:
+        print(f"{domain} was blocked already")
+    else:
+        print(f"Blocked {domain} and its subdomains; removed {removed} followers")
+    return 0
+
+
+def run_unblock(config: Config, args: argparse.Namespace) -> int:
+    domain = _domain(args.domain)
+
+    async def unblock(board: Board) -> bool:
+        return await board.unblock_domain(domain)
+
+    if not with_board(config, unblock):
+        raise UsageError(f"{domain} is not blocked")
+    print(f"Unblocked {domain}")
+    return 0
+
+
+def run_blocks(config: Config, args: argparse.Namespace) -> int:
+    async def listing(board: Board) -> list[dict[str, Any]]:
+        return [dict(r) for r in await fedstore.list_blocked_domains(board.db)]
+
+    print_listing(with_board(config, listing), args.json, ("domain", "created", "reason"))
+    return 0
+
+
+def _domain(value: str) -> str:
+    try:
+        return normalise_domain(value)
+    except HostError as exc:
+        raise UsageError(f"not a domain: {value!r} ({exc.reason})") from exc
+
+
 DELIVERY_STATES = ("pending", "sent", "failed", "dead")
 
 
@@ -313,6 +364,9 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "following": run_following,
     "followers": run_followers,
     "deliveries": run_deliveries,
+    "block": run_block,
+    "unblock": run_unblock,
+    "blocks": run_blocks,
 }
 
 
