@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -165,34 +166,55 @@ class DeliveryWorker:
         self._wake.set()
 
     async def run_once(self) -> int:
-        """Send every delivery due now, hosts in parallel; return how many were attempted."""
-        due = await store.list_due_deliveries(self.db, self.clock(), BATCH)
+        """Send everything due now and wait for it; return how many were attempted (tests)."""
+        tasks, count = await self._dispatch()
+        await asyncio.gather(*tasks)
+        return count
+
+    async def run_forever(self) -> None:
+        """Loop until cancelled; each host is sent to in its own task, so none waits for another."""
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                self._wake.clear()
+                started, _ = await self._dispatch()
+                running.update(started)
+                for task in started:
+                    task.add_done_callback(running.discard)
+                if started:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+
+    async def _dispatch(self) -> tuple[list[asyncio.Task[None]], int]:
+        """Start one task per host with due deliveries, skipping hosts still being sent to."""
+        busy = sorted(self._busy_hosts)
+        due = await store.list_due_deliveries(self.db, self.clock(), BATCH, skip_hosts=busy)
         by_host: dict[str, list[store.Delivery]] = defaultdict(list)
         for delivery in due:
             by_host[delivery.host].append(delivery)
-        await asyncio.gather(*(self._send_host(items) for items in by_host.values()))
-        return len(due)
+        tasks = []
+        for host, items in by_host.items():
+            self._busy_hosts.add(host)
+            tasks.append(asyncio.create_task(self._send_host(host, items), name=f"deliver {host}"))
+        return tasks, len(due)
 
-    async def run_forever(self) -> None:
-        """Loop until cancelled: send what is due, then sleep until woken or polled."""
-        while True:
-            sent = await self.run_once()
-            if sent:
-                continue
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
-            except TimeoutError:
-                pass
-
-    async def _send_host(self, items: list[store.Delivery]) -> None:
+    async def _send_host(self, host: str, items: list[store.Delivery]) -> None:
         limit = asyncio.Semaphore(PER_HOST_CONCURRENCY)
 
         async def one(delivery: store.Delivery) -> None:
             async with limit:
                 await self._attempt(delivery)
 
-        await asyncio.gather(*(one(d) for d in items))
+        try:
+            await asyncio.gather(*(one(d) for d in items))
+        finally:
+            self._busy_hosts.discard(host)
+            self._wake.set()
 
     async def _attempt(self, delivery: store.Delivery) -> None:
         key = self.keys.get(delivery.actor)
