@@ -159,6 +159,10 @@ class ActorResolver:
         actor = await self._fetch_actor(actor_id)
         return actor if actor.key_id == key_id else None
 
+    async def fetch_object(self, url: str) -> Json:
+        """Fetch any object from its origin with a signed GET (rules 8 and 9)."""
+        return await self._fetch(url)
+
     async def _fetch_actor(self, actor_id: str) -> RemoteActorRow:
         actor = await self._store_actor(await self._fetch(actor_id))
         if actor.id != actor_id:

@@ -215,14 +215,14 @@ class BoardInbox:
             await fedstore.set_following_state(conn, follow_id, ctx.actor.id, state, ctx.now)
 
     async def on_create(self, ctx: InboxContext) -> None:
-        obj = await self._trusted_object(ctx)
-        if obj is None:
-            return
         following = await fedstore.get_following(ctx.db, self.urls.actor, ctx.actor.id)
         addressed_to_us = self.urls.actor in [
-            get_id(t) for t in as_list(obj.get("to")) + as_list(obj.get("cc"))
+            get_id(t) for t in as_list(ctx.activity.get("to")) + as_list(ctx.activity.get("cc"))
         ]
         if not (following and following["state"] == "accepted") and not addressed_to_us:
+            return
+        obj = await self._trusted_object(ctx)
+        if obj is None:
             return
         async with ctx.transaction() as conn:
             await _store_remote_post(conn, obj, ctx.actor.id, ctx.now)
@@ -260,25 +260,31 @@ class BoardInbox:
                 await store.mark_remote_post_deleted(conn, object_id, ctx.actor.id, ctx.now)
 
     async def _trusted_object(self, ctx: InboxContext) -> Json | None:
-        """Use an embedded object only if it comes from the sender's origin (rule 9)."""
+        """Trust an embedded object only from the sender's origin; else fetch it (rule 9)."""
         obj = ctx.activity.get("object")
-        if not isinstance(obj, dict) or get_type(obj) not in (
-            "Note",
-            "Article",
-            "Page",
-            "Event",
-            "Question",
-        ):
-            return None
         object_id = get_id(obj)
-        try:
-            same_origin = object_id is not None and canonical_host(object_id) == ctx.actor.host
-        except HostError:
+        if object_id is None:
             return None
-        author = get_id(obj.get("attributedTo"))
-        if same_origin and author == ctx.actor.id:
-            return obj
-        return None
+        if not (isinstance(obj, dict) and _authored_on_origin(obj, ctx.actor)):
+            try:
+                obj = await ctx.resolver.fetch_object(object_id)
+            except ActorError:
+                return None
+            if not _authored_on_origin(obj, ctx.actor):
+                return None
+        return obj if get_type(obj) in POST_TYPES else None
+
+
+POST_TYPES = ("Note", "Article", "Page", "Event", "Question")
+
+
+def _authored_on_origin(obj: Json, actor: fedstore.RemoteActorRow) -> bool:
+    object_id = get_id(obj)
+    try:
+        same_origin = object_id is not None and canonical_host(object_id) == actor.host
+    except HostError:
+        return False
+    return same_origin and get_id(obj.get("attributedTo")) == actor.id
 
 
 async def _store_remote_post(conn: Any, obj: Json, actor_id: str, now: datetime) -> None:
