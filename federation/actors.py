@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -114,6 +115,7 @@ class ActorResolver:
     client: FederationClient
     sign_get: Signer
     clock: Clock
+    clean_text: Callable[[str], str] = str
 
     def __post_init__(self) -> None:
         self._last_refresh: dict[str, datetime] = {}
@@ -171,6 +173,8 @@ class ActorResolver:
 
     async def _store_actor(self, doc: Json) -> RemoteActorRow:
         actor = parse_actor(doc, self.clock())
+        if actor.name:
+            actor = dataclasses.replace(actor, name=self.clean_text(actor.name))
         if actor.public_key_pem:
             _check_pem(actor.public_key_pem)
         async with self.db.transaction() as conn:

@@ -32,6 +32,7 @@ from noticeboard.board import Board, BoardNotInitialised
 from noticeboard.config import Config
 from noticeboard.i18n import N_
 from noticeboard.rendering import TEMPLATES_DIR, Renderer
+from noticeboard.sanitize import clean_text
 from noticeboard.services import Services
 
 log = logging.getLogger("noticeboard")
@@ -146,7 +147,7 @@ def build_services(board: Board, http: FederationClient, clock: Clock) -> Servic
             method, url, body, instance_key.key_id, instance_key.private_key, clock()
         )
 
-    resolver = ActorResolver(board.db, http, sign_get, clock)
+    resolver = ActorResolver(board.db, http, sign_get, clock, clean_text)
     inbox = Inbox(
         board.db, resolver, clock, own_host=board.config.host, is_blocked=board.blocks.is_blocked
     )

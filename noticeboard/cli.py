@@ -21,6 +21,7 @@ from noticeboard import __version__
 from noticeboard.board import Board, BoardNotInitialised, initialise
 from noticeboard.config import Config, ConfigError, load_config
 from noticeboard.posts import InvalidNotice, validate_draft
+from noticeboard.sanitize import clean_text
 
 
 class UsageError(Exception):
@@ -275,7 +276,7 @@ async def resolve_actor(
     def sign_get(method: str, url: str, body: bytes | None) -> dict[str, str]:
         return httpsig.sign_request(method, url, body, key.key_id, key.private_key, board.clock())
 
-    resolver = ActorResolver(board.db, client, sign_get, board.clock)
+    resolver = ActorResolver(board.db, client, sign_get, board.clock, clean_text)
     try:
         actor_id = (
             target
