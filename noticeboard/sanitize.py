@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from functools import partial
 
 import bleach
@@ -68,4 +69,5 @@ def clean_text(text: str | None, *, limit: int = MAX_TEXT) -> str:
     """Reduce remote plain-text fields (names, summaries) to text without any markup."""
     if not text:
         return ""
-    return bleach.clean(text[:limit], tags=set(), strip=True).replace("&amp;", "&")
+    # The result is plain text (templates escape it), so entities bleach added are undone.
+    return html.unescape(bleach.clean(text[:limit], tags=set(), strip=True))
