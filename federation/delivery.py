@@ -28,6 +28,8 @@ Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 16
 # Mastodon marks a domain unavailable after failures on 7 distinct days.
 DAYS_TO_UNAVAILABLE = 7
+# An inbox that answers 404/410 this many times is gone: its followers are dropped.
+GONE_ANSWERS_TO_DROP = 3
 PER_HOST_CONCURRENCY = 4
 BATCH = 200
 
@@ -253,6 +255,13 @@ class DeliveryWorker:
             )
             if decision.state == "sent":
                 await store.clear_host_failures(conn, delivery.host)
+                await store.clear_gone_inbox(conn, delivery.inbox)
+            elif status in (404, 410):
+                dropped = await store.record_gone_inbox(
+                    conn, delivery.inbox, now, GONE_ANSWERS_TO_DROP
+                )
+                if dropped:
+                    log.info("inbox %s is gone: dropped %d followers", delivery.inbox, dropped)
             elif decision.state in ("pending", "dead"):
                 await store.record_failure_day(conn, delivery.host, now, DAYS_TO_UNAVAILABLE)
 

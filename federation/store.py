@@ -527,3 +527,32 @@ async def remove_followers_on_domain(
 
 def _like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- inboxes that are gone ------------------------------------------------------
+
+
+async def record_gone_inbox(
+    conn: aiosqlite.Connection, inbox: str, now: datetime, answers_to_drop: int
+) -> int:
+    """Count a 404/410 from an inbox; at the threshold drop the followers behind it."""
+    await conn.execute(
+        "INSERT INTO gone_inboxes (inbox, answers, last) VALUES (?, 1, ?) "
+        "ON CONFLICT (inbox) DO UPDATE SET answers = answers + 1, last = excluded.last",
+        (inbox, to_db_time(now)),
+    )
+    rows = list(
+        await conn.execute_fetchall("SELECT answers FROM gone_inboxes WHERE inbox = ?", (inbox,))
+    )
+    if int(rows[0]["answers"]) < answers_to_drop:
+        return 0
+    await conn.execute("DELETE FROM gone_inboxes WHERE inbox = ?", (inbox,))
+    cursor = await conn.execute(
+        "DELETE FROM followers WHERE inbox = ? OR shared_inbox = ?", (inbox, inbox)
+    )
+    return cursor.rowcount
+
+
+async def clear_gone_inbox(conn: aiosqlite.Connection, inbox: str) -> None:
+    """Forget earlier 404/410 answers of an inbox that accepted a delivery."""
+    await conn.execute("DELETE FROM gone_inboxes WHERE inbox = ?", (inbox,))
