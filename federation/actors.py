@@ -135,49 +135,59 @@ class ActorResolver:
     async def key_owner(self, key_id: str) -> RemoteActorRow:
         """Find the actor owning key_id; the actor document must list that very key."""
         cached = await store.get_remote_actor_by_key_id(self.db, key_id)
-        if cached:
-            return cached
+        return cached or await self._resolve_key(key_id)
+
+    async def refresh_key(self, key_id: str, actor_id: str) -> RemoteActorRow | None:
+        """Re-fetch a key once per interval after a failed verification (key rotation)."""
+        now = self.clock()
+        last = self._last_refresh.get(actor_id)
+        if last and now - last < REFRESH_INTERVAL:
+            return None
+        self._last_refresh[actor_id] = now
+        actor = await self._resolve_key(key_id)
+        return actor if actor.id == actor_id else None
+
+    async def fetch_object(self, url: str) -> Json:
+        """Fetch any object from its origin with a signed GET (rules 8 and 9)."""
+        return await self._fetch(url)
+
+    async def _resolve_key(self, key_id: str) -> RemoteActorRow:
+        """Fetch a key from its origin and its owner, who must list it (rules 3 and 4)."""
         doc = await self._fetch(urldefrag(key_id).url)
         if get_type(doc) in ACTOR_TYPES:
-            actor = await self._store_actor(doc)
+            actor = parse_actor(doc, self.clock())
         else:
             if doc.get("id") != key_id:
                 raise ActorError("key document id differs from the keyId")
             owner_id = get_id(doc.get("owner"))
             if not owner_id:
                 raise ActorError("key document names no owner")
-            actor = await self._fetch_actor(owner_id)
+            actor = await self._fetch_parsed(owner_id)
         if actor.key_id != key_id:
             raise ActorError("the key's owner does not list this key")
-        return actor
-
-    async def refresh_key(self, key_id: str, actor_id: str) -> RemoteActorRow | None:
-        """Re-fetch an actor once per interval after a failed verification (key rotation)."""
-        now = self.clock()
-        last = self._last_refresh.get(actor_id)
-        if last and now - last < REFRESH_INTERVAL:
-            return None
-        self._last_refresh[actor_id] = now
-        actor = await self._fetch_actor(actor_id)
-        return actor if actor.key_id == key_id else None
-
-    async def fetch_object(self, url: str) -> Json:
-        """Fetch any object from its origin with a signed GET (rules 8 and 9)."""
-        return await self._fetch(url)
+        return await self._save(actor, confirmed_key=key_id)
 
     async def _fetch_actor(self, actor_id: str) -> RemoteActorRow:
-        actor = await self._store_actor(await self._fetch(actor_id))
+        return await self._save(await self._fetch_parsed(actor_id), confirmed_key=None)
+
+    async def _fetch_parsed(self, actor_id: str) -> RemoteActorRow:
+        actor = parse_actor(await self._fetch(actor_id), self.clock())
         if actor.id != actor_id:
             raise ActorError("actor id differs from the URL it was fetched from")
         return actor
 
-    async def _store_actor(self, doc: Json) -> RemoteActorRow:
-        actor = parse_actor(doc, self.clock())
+    async def _save(self, actor: RemoteActorRow, *, confirmed_key: str | None) -> RemoteActorRow:
+        """Cache an actor; a key id outside the actor's document counts only once confirmed."""
         if actor.name:
             actor = dataclasses.replace(actor, name=self.clean_text(actor.name))
         if actor.public_key_pem:
             _check_pem(actor.public_key_pem)
+        key_id = actor.key_id
+        if key_id and key_id != confirmed_key and urldefrag(key_id).url != actor.id:
+            actor = dataclasses.replace(actor, key_id=None)
         async with self.db.transaction() as conn:
+            if actor.key_id:
+                await store.release_key_id(conn, actor.key_id, actor.id)
             await store.upsert_remote_actor(conn, actor)
         return actor
 

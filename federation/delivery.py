@@ -25,7 +25,7 @@ from federation.vocab import Json
 log = logging.getLogger("federation.delivery")
 
 Clock = Callable[[], datetime]
-MAX_ATTEMPTS = 16
+MAX_ATTEMPTS = 17  # the first attempt and 16 retries, as Mastodon
 # Mastodon marks a domain unavailable after failures on 7 distinct days.
 DAYS_TO_UNAVAILABLE = 7
 # An inbox that answers 404/410 this many times is gone: its followers are dropped.
@@ -77,7 +77,7 @@ def next_attempt(
 
 
 def _backoff(attempts: int, jitter: Callable[[int], float]) -> timedelta:
-    # Sidekiq's formula as Mastodon uses it: 16 attempts add up to about 2.5 days.
+    # Sidekiq's formula as Mastodon uses it: 16 retries add up to about 2 to 2.5 days.
     return timedelta(seconds=attempts**4 + 15 + jitter(attempts))
 
 
@@ -179,14 +179,22 @@ class DeliveryWorker:
         try:
             while True:
                 self._wake.clear()
-                started, _ = await self._dispatch()
+                try:
+                    started, _ = await self._dispatch()
+                except Exception:  # the rows stay pending; a database hiccup must not end the loop
+                    log.exception("delivery dispatch failed; trying again shortly")
+                    await asyncio.sleep(self.idle_poll)
+                    continue
                 running.update(started)
                 for task in started:
                     task.add_done_callback(running.discard)
                 if started:
                     continue
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that arrives just as the event is set, and shutdown would hang.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
+                    async with asyncio.timeout(self.idle_poll):
+                        await self._wake.wait()
         finally:
             for task in running:
                 task.cancel()
@@ -214,6 +222,8 @@ class DeliveryWorker:
 
         try:
             await asyncio.gather(*(one(d) for d in items))
+        except Exception:  # an attempt whose outcome was not recorded is simply tried again
+            log.exception("delivery to %s failed; pending rows are retried", host)
         finally:
             self._busy_hosts.discard(host)
             self._wake.set()

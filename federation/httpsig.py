@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from federation.hosts import HostError, canonical_host
+
 HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]]
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
@@ -886,15 +888,34 @@ def verify_signature(
     return VerifyResult(ok=reason is None, reason=reason or "ok", key_id=parsed.key_id)
 
 
-def _verify(
+def check_request(
     parsed: ParsedSignature,
-    public_key: PublicKeyTypes,
+    body: bytes | None,
+    now: datetime,
+    *,
+    expected_host: str,
+    max_age: timedelta = timedelta(hours=1),
+    max_future: timedelta = timedelta(hours=1),
+) -> VerifyResult:
+    """Check all that needs no key (coverage, Host, time window, digest), before any fetch."""
+    reason = _check_request(parsed, body, _aware(now), expected_host, max_age, max_future)
+    return VerifyResult(ok=reason is None, reason=reason or "ok", key_id=parsed.key_id)
+
+
+def _same_host(signed: str, expected: str) -> bool:
+    try:
+        return canonical_host(signed.strip()) == canonical_host(expected)
+    except HostError:
+        return False
+
+
+def _check_request(
+    parsed: ParsedSignature,
     body: bytes | None,
     now: datetime,
     expected_host: str,
     max_age: timedelta,
     max_future: timedelta,
-    default_algorithm: str | None,
 ) -> str | None:
     rfc9421 = parsed.scheme == "rfc9421"
     # Starlette hands a body-less GET over as b"": only real content or a POST needs a digest.
@@ -905,7 +926,7 @@ def _verify(
     if parsed.host is None:
         if not rfc9421:
             return "request has no Host header"
-    elif parsed.host.strip().lower() != expected_host.lower():
+    elif not _same_host(parsed.host, expected_host):
         return f"Host {parsed.host!r} is not this server ({expected_host!r})"
     if rfc9421 and parsed.created is None:
         return "signature has no 'created' parameter"
@@ -925,6 +946,22 @@ def _verify(
         return "signature has expired"
     if needs_digest and (wrong := _check_digest(parsed.digest, body or b"", rfc9421)):
         return wrong
+    return None
+
+
+def _verify(
+    parsed: ParsedSignature,
+    public_key: PublicKeyTypes,
+    body: bytes | None,
+    now: datetime,
+    expected_host: str,
+    max_age: timedelta,
+    max_future: timedelta,
+    default_algorithm: str | None,
+) -> str | None:
+    if failed := _check_request(parsed, body, now, expected_host, max_age, max_future):
+        return failed
+    rfc9421 = parsed.scheme == "rfc9421"
     if rfc9421:
         algorithm = _rfc9421_algorithm(parsed.algorithm, default_algorithm, public_key)
     else:

@@ -20,7 +20,7 @@ from federation.hosts import HostError, canonical_host
 from federation.jsonsafe import JsonError, parse_json_object
 from federation.keys import load_public_key
 from federation.store import RemoteActorRow
-from federation.vocab import Json, get_id, get_type
+from federation.vocab import Json, as_list, get_id, get_type
 
 log = logging.getLogger("federation.inbox")
 
@@ -28,6 +28,7 @@ Clock = Callable[[], datetime]
 ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
 MAX_BODY = 1_048_576
 MAX_PROCESS_ATTEMPTS = 8
+MAX_LIST = 1000
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,10 @@ class Inbox:
             return InboxResult(401, "signing key is on another host than the actor")
         if _is_self_delete(activity) and not await self.resolver.cached(actor_id):
             return InboxResult(202, "delete of an unknown actor ignored")
+        # Everything that needs no key is checked before the key is fetched.
+        precheck = httpsig.check_request(parsed, body, self.clock(), expected_host=self.own_host)
+        if not precheck.ok:
+            return InboxResult(401, f"signature invalid: {precheck.reason}")
         verdict = await self._verify(parsed, activity, actor_id, body)
         if isinstance(verdict, InboxResult):
             return verdict
@@ -178,14 +183,24 @@ class Inbox:
         self._wake.set()
         return InboxResult(202, "accepted")
 
+    def wake(self) -> None:
+        """Ask the processing loop to look for due activities now."""
+        self._wake.set()
+
     async def run_forever(self, poll: float = 5.0) -> None:
         """Process stored activities as they arrive; poll for retries that come due."""
         while True:
             self._wake.clear()
-            if await self.process_due():
+            try:
+                if await self.process_due():
+                    continue
+            except Exception:  # the rows stay pending; a database hiccup must not end the loop
+                log.exception("inbox processing failed; trying again shortly")
+                await asyncio.sleep(poll)
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=poll)
+            with contextlib.suppress(TimeoutError):  # not wait_for: see DeliveryWorker
+                async with asyncio.timeout(poll):
+                    await self._wake.wait()
 
     async def process_due(self, limit: int = 50) -> int:
         """Dispatch stored activities to their handlers; failures are retried, then kept."""
@@ -199,6 +214,7 @@ class Inbox:
     ) -> None:
         now = self.clock()
         handler = self._handlers.get(get_type(activity) or "")
+        ctx: InboxContext | None = None
         try:
             # Verified on receipt, so cached; a deleted actor must not need a fetch.
             actor = await self.resolver.cached(actor_id) or await self.resolver.get(actor_id)
@@ -208,7 +224,10 @@ class Inbox:
             if not ctx.committed:
                 async with self.db.transaction() as conn:
                     await _mark_done(conn, activity_id, now)
-        except Exception as exc:  # noqa: BLE001 - persisted for retry and shown to admins
+        except Exception as exc:  # persisted for retry and shown to admins
+            if ctx is not None and ctx.committed:
+                log.exception("handler of %s failed after committing", activity_id)
+                return
             await self._record_failure(activity_id, attempts, exc, now)
 
     async def _record_failure(
@@ -231,10 +250,12 @@ def _check_shape(activity: Json) -> str | None:
         return "activity has no type"
     if not get_id(activity.get("actor")):
         return "activity has no actor"
-    for name in ("to", "cc", "bto", "bcc", "audience", "tag"):
-        value = activity.get(name)
-        if isinstance(value, list) and len(value) > 1000:
-            return f"too many entries in {name}"
+    embedded = activity.get("object")
+    for where in (activity, embedded if isinstance(embedded, dict) else {}):
+        for name in ("to", "cc", "bto", "bcc", "audience", "tag", "attributedTo"):
+            value = where.get(name)
+            if isinstance(value, list) and len(value) > MAX_LIST:
+                return f"too many entries in {name}"
     return None
 
 
@@ -243,7 +264,7 @@ def _object_hosts(activity: Json) -> set[str]:
     obj = activity.get("object")
     ids = [get_id(obj)]
     if isinstance(obj, dict):
-        ids.append(get_id(obj.get("attributedTo")))
+        ids += [get_id(author) for author in as_list(obj.get("attributedTo"))]
     hosts = set()
     for ident in ids:
         if ident and "://" in ident:

@@ -556,3 +556,10 @@ async def record_gone_inbox(
 async def clear_gone_inbox(conn: aiosqlite.Connection, inbox: str) -> None:
     """Forget earlier 404/410 answers of an inbox that accepted a delivery."""
     await conn.execute("DELETE FROM gone_inboxes WHERE inbox = ?", (inbox,))
+
+
+async def release_key_id(conn: aiosqlite.Connection, key_id: str, owner_id: str) -> None:
+    """Take a key id away from any other cached actor: each key has one owner (rule 4)."""
+    await conn.execute(
+        "UPDATE remote_actors SET key_id = NULL WHERE key_id = ? AND id != ?", (key_id, owner_id)
+    )

@@ -12,17 +12,14 @@ from markupsafe import escape
 from federation import delivery
 from federation import store as fedstore
 from federation.actors import ActorError
-from federation.database import Row, from_db_time
 from federation.hosts import HostError, canonical_host
 from federation.inbox import Inbox, InboxContext
 from federation.vocab import (
     AP_MEDIA_TYPE,
-    PUBLIC,
     Json,
     ap_time,
     as_list,
     build_accept,
-    build_activity,
     context,
     get_id,
     get_type,
@@ -30,7 +27,6 @@ from federation.vocab import (
 )
 from noticeboard import store
 from noticeboard.config import Config
-from noticeboard.posts import hashtag_name
 from noticeboard.sanitize import clean_html, clean_text
 from noticeboard.urls import BoardUrls
 
@@ -116,42 +112,6 @@ def instance_actor_document(config: Config, urls: BoardUrls, public_pem: str) ->
             "publicKeyPem": public_pem,
         },
     }
-
-
-def notice_to_note(notice: Row, urls: BoardUrls) -> Json:
-    """A notice as a Note: bold title line, Markdown body as HTML, category as hashtag."""
-    url = urls.notice(notice["id"])
-    title = escape(notice["title"])
-    content = f"<p><strong>{title}</strong></p>{notice['body_html']}"
-    tags = []
-    if notice["category"]:
-        name = hashtag_name(notice["category"])
-        tag_url = urls.tag(name.lower())
-        tags.append({"type": "Hashtag", "name": f"#{name}", "href": tag_url})
-        content += (
-            f'<p><a href="{tag_url}" class="mention hashtag" rel="tag">#<span>{name}</span></a></p>'
-        )
-    note: Json = {
-        "@context": context(),
-        "id": url,
-        "type": "Note",
-        "attributedTo": urls.actor,
-        "content": content,
-        "url": url,
-        "published": ap_time(from_db_time(notice["published"])),
-        "to": [PUBLIC],
-        "cc": [urls.followers],
-        "tag": tags,
-        "replies": f"{url}/replies",
-    }
-    if notice["updated"]:
-        note["updated"] = ap_time(from_db_time(notice["updated"]))
-    return note
-
-
-def create_activity(note: Json, urls: BoardUrls, activity_id: str) -> Json:
-    """Wrap a Note in a Create addressed like the Note itself."""
-    return build_activity("Create", activity_id, urls.actor, note, to=note["to"], cc=note.get("cc"))
 
 
 class BoardInbox:
@@ -316,8 +276,6 @@ __all__ = [
     "ActorError",
     "BoardInbox",
     "actor_document",
-    "create_activity",
     "instance_actor_document",
     "is_public",
-    "notice_to_note",
 ]

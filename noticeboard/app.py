@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
@@ -103,6 +103,7 @@ def create_app(
         tasks = [
             asyncio.create_task(services.worker.run_forever(), name="delivery"),
             asyncio.create_task(services.inbox.run_forever(), name="inbox"),
+            asyncio.create_task(_expire_forever(board), name="expiry"),
         ]
         try:
             yield
@@ -153,6 +154,7 @@ def build_services(board: Board, http: FederationClient, clock: Clock) -> Servic
     )
     worker = DeliveryWorker(board.db, http, board.keys, clock)
     board.wake_delivery = worker.wake
+    board.wake_inbox = inbox.wake
     BoardInbox(board.config, board.urls, worker.wake).register(inbox)
     return Services(
         board=board,
@@ -166,14 +168,36 @@ def build_services(board: Board, http: FederationClient, clock: Clock) -> Servic
     )
 
 
+async def _expire_forever(board: Board, every: float = 60.0) -> None:
+    """Move notices past their validity to the archive and tell followers, once a minute."""
+    while True:
+        await board.expire_due()
+        await asyncio.sleep(every)
+
+
+async def _drain(request: Request, limit: int = 1_048_576) -> None:
+    """Read an unread request body, so that closing the connection does not reset it and
+    lose the answer; a larger body is left unread."""
+    size = 0
+    with contextlib.suppress(ClientDisconnect, RuntimeError):
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                break
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    await _drain(request)
     services: Services | None = getattr(request.app.state, "services", None)
     reasons = {404: N_("This page does not exist."), 405: N_("This method is not allowed here.")}
     message = reasons.get(exc.status_code, str(exc.detail))
     if services is None:
-        return Response(message, status_code=exc.status_code, media_type="text/plain")
-    return services.renderer.error(request, exc.status_code, message)
+        response = Response(message, status_code=exc.status_code, media_type="text/plain")
+    else:
+        response = services.renderer.error(request, exc.status_code, message)
+    response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+    return response
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

@@ -8,14 +8,16 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+import noticeboard.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation import nodeinfo
 from federation import store as fedstore
 from federation.inbox import MAX_BODY
 from federation.vocab import ordered_collection, ordered_collection_page
 from federation.webfinger import WebFingerError, jrd, split_acct
 from noticeboard import __version__, store
-from noticeboard.activitypub import actor_document, instance_actor_document, notice_to_note
+from noticeboard.activitypub import actor_document, instance_actor_document
 from noticeboard.board import Board
+from noticeboard.notes import notice_to_note
 from noticeboard.pages import profile
 from noticeboard.rendering import activity_json, jrd_json, wants_activity_json
 from noticeboard.services import Services
@@ -97,6 +99,11 @@ async def instance_actor(request: Request) -> Response:
             board.config, board.urls, board.public_pems[board.urls.instance_actor]
         )
     )
+
+
+async def instance_outbox(request: Request) -> Response:
+    board = services(request).board
+    return activity_json(ordered_collection(f"{board.urls.instance_actor}/outbox", 0, items=[]))
 
 
 async def inbox(request: Request) -> Response:
@@ -196,7 +203,7 @@ async def note(request: Request) -> Response:
     row = await store.get_notice_by_id(board.db, request.path_params["notice_id"])
     if row is None:
         return _text(404, "no such notice")
-    return activity_json(notice_to_note(row, board.urls))
+    return activity_json(notice_to_note(row, board.urls, board.config))
 
 
 async def notice_activity(request: Request) -> Response:
@@ -241,6 +248,7 @@ routes = [
     Route("/nodeinfo/2.1", nodeinfo_document),
     Route("/actor", instance_actor),
     Route("/actor/inbox", inbox, methods=["POST"]),
+    Route("/actor/outbox", instance_outbox),
     Route("/inbox", inbox, methods=["POST"]),
     Route("/users/{username}", actor),
     Route("/users/{username}/inbox", inbox, methods=["POST"]),
@@ -248,7 +256,7 @@ routes = [
     Route("/users/{username}/followers", followers),
     Route("/users/{username}/following", following),
     Route("/users/{username}/featured", featured),
-    Route("/notices/{notice_id:int}/activity", notice_activity),
-    Route("/notices/{notice_id:int}/replies", notice_replies),
+    Route("/notices/{notice_id:rowid}/activity", notice_activity),
+    Route("/notices/{notice_id:rowid}/replies", notice_replies),
     Route("/activities/{uuid}", activity),
 ]

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import aiosqlite
+
 from federation import delivery
 from federation import store as fedstore
 from federation.blocks import DomainBlocks
@@ -22,10 +24,11 @@ from federation.keys import (
     public_key_to_pem,
 )
 from federation.store import LocalKey
-from federation.vocab import build_accept, build_activity, build_undo
+from federation.vocab import PUBLIC, build_accept, build_activity, build_undo
 from noticeboard import auth, store
-from noticeboard.activitypub import create_activity, notice_to_note
 from noticeboard.config import Config
+from noticeboard.kinds import get_kind
+from noticeboard.notes import create_activity, notice_to_note, update_activity
 from noticeboard.posts import NoticeDraft, render_markdown
 from noticeboard.urls import BoardUrls
 
@@ -60,6 +63,7 @@ class Board:
         self.keys: dict[str, SigningKey] = {}
         self.public_pems: dict[str, str] = {}
         self.wake_delivery: Callable[[], None] = lambda: None
+        self.wake_inbox: Callable[[], None] = lambda: None
         self.blocks = DomainBlocks(db)
 
     @classmethod
@@ -114,19 +118,74 @@ class Board:
             body_html=str(render_markdown(draft.body)),
             category=draft.category,
             author_id=author_id,
+            kind=draft.kind,
+            valid_until=draft.valid_until,
+            lang=draft.lang,
         )
         async with self.db.transaction() as conn:
             notice_id = await store.insert_notice(conn, new, now)
             ap_id = self.urls.notice(notice_id)
             activity_id = f"{ap_id}/activity"
             await store.set_notice_federation_ids(conn, notice_id, ap_id, activity_id)
-            note = notice_to_note(await store.get_notice_in(conn, notice_id), self.urls)
+            note = notice_to_note(
+                await store.get_notice_in(conn, notice_id), self.urls, self.config
+            )
             count = await delivery.enqueue_to_followers(
                 conn, create_activity(note, self.urls, activity_id), self.urls.actor, now
             )
         self.wake_delivery()
         followers = await fedstore.count_followers(self.db, self.urls.actor)
         return Published(notice_id, ap_id, followers, count)
+
+    async def mark_done(self, notice_id: int) -> bool:
+        """Mark an offer or request done (given away, found ...) and tell the followers."""
+        row = await store.get_notice_by_id(self.db, notice_id)
+        if row is None or get_kind(row["kind"]).done_label is None:
+            return False
+        async with self.db.transaction() as conn:
+            if not await store.mark_notice_done(conn, notice_id, self.clock()):
+                return False
+            await self._federate_update(conn, notice_id)
+        self.wake_delivery()
+        return True
+
+    async def expire_due(self) -> int:
+        """Take notices past their validity off the board and tell followers (Update or Delete)."""
+        rows = await store.list_notices_to_expire(self.db, self.clock())
+        for row in rows:
+            async with self.db.transaction() as conn:
+                if not await store.mark_notice_expired(conn, row["id"], self.clock()):
+                    continue
+                if self.config.notices.on_expiry == "delete":
+                    await self._federate_delete(conn, row["id"])
+                else:
+                    await self._federate_update(conn, row["id"], expired=True)
+        if rows:
+            self.wake_delivery()
+        return len(rows)
+
+    async def _federate_update(
+        self, conn: aiosqlite.Connection, notice_id: int, *, expired: bool = False
+    ) -> None:
+        await store.touch_notice(conn, notice_id, self.clock())
+        row = await store.get_notice_in(conn, notice_id)
+        note = notice_to_note(row, self.urls, self.config, expired=expired)
+        await delivery.enqueue_to_followers(
+            conn, update_activity(note, self.urls), self.urls.actor, self.clock()
+        )
+
+    async def _federate_delete(self, conn: aiosqlite.Connection, notice_id: int) -> None:
+        ap_id = self.urls.notice(notice_id)
+        tombstone = {"id": ap_id, "type": "Tombstone"}
+        activity = build_activity(
+            "Delete",
+            f"{ap_id}#delete",
+            self.urls.actor,
+            tombstone,
+            to=[PUBLIC],
+            cc=[self.urls.followers],
+        )
+        await delivery.enqueue_to_followers(conn, activity, self.urls.actor, self.clock())
 
     # --- followers and following ------------------------------------------------
 
@@ -224,7 +283,9 @@ class Board:
     async def retry_inbox_activity(self, activity_id: str) -> bool:
         """Process an inbound activity again whose processing finally failed."""
         async with self.db.transaction() as conn:
-            return await fedstore.retry_inbox_activity(conn, activity_id, self.clock())
+            done = await fedstore.retry_inbox_activity(conn, activity_id, self.clock())
+        self.wake_inbox()
+        return done
 
 
 class BoardNotInitialised(RuntimeError):
@@ -235,8 +296,13 @@ async def initialise(
     config: Config, admin_password: str | None, clock: Clock = utcnow
 ) -> InitResult:
     """Create the data folder, database, keys, secrets and first admin; safe to run again."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(config.data_dir, 0o700)
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(config.data_dir, 0o700)
+    except OSError as exc:
+        raise BoardNotInitialised(
+            f"cannot create the data folder {config.data_dir}: {exc.strerror or exc}"
+        ) from exc
     db = Database(config.db_path)
     await db.connect()
     try:

@@ -15,13 +15,16 @@ from federation import store as fedstore
 from federation.actors import ActorError, ActorResolver
 from federation.blocks import normalise_domain
 from federation.client import FederationClient
+from federation.database import utcnow
 from federation.hosts import HostError
 from federation.webfinger import WebFingerError, resolve_handle
 from noticeboard import __version__
 from noticeboard.board import Board, BoardNotInitialised, initialise
 from noticeboard.config import Config, ConfigError, load_config
+from noticeboard.kinds import KINDS
 from noticeboard.posts import InvalidNotice, validate_draft
 from noticeboard.sanitize import clean_text
+from noticeboard.urls import BoardUrls
 
 
 class UsageError(Exception):
@@ -72,6 +75,18 @@ def build_parser() -> Parser:
         "--body", required=True, help="the text, in Markdown ('-' reads standard input)"
     )
     post.add_argument("--category", help="one word, federated as a hashtag, e.g. Treffen")
+    post.add_argument(
+        "--type",
+        default="announcement",
+        choices=[kind.id for kind in KINDS],
+        metavar="TYPE",
+        help="kind of notice: " + ", ".join(kind.id for kind in KINDS),
+    )
+    post.add_argument("--valid-until", metavar="DATE", help="last valid day (2026-12-24)")
+    post.add_argument("--lang", metavar="CODE", help="language of the notice, e.g. de, tr")
+
+    done = command("done", "Mark an offer or request as done; followers get an Update.")
+    done.add_argument("notice", metavar="URL", help="the notice's address (or its number)")
 
     follow = command("follow", "Follow another board or fediverse account by @name@host or URL.")
     follow.add_argument("target", metavar="HANDLE|URL")
@@ -162,7 +177,16 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
 def run_post(config: Config, args: argparse.Namespace) -> int:
     body = sys.stdin.read() if args.body == "-" else args.body
     try:
-        draft = validate_draft(args.title, body, args.category)
+        draft = validate_draft(
+            args.title,
+            body,
+            args.category,
+            kind=args.type,
+            valid_until=args.valid_until,
+            lang=args.lang,
+            now=utcnow(),
+            timezone=config.timezone,
+        )
     except InvalidNotice as exc:
         raise UsageError(str(exc)) from exc
 
@@ -172,6 +196,31 @@ def run_post(config: Config, args: argparse.Namespace) -> int:
     published = with_board(config, publish)
     print(published.url)
     return 0
+
+
+def run_done(config: Config, args: argparse.Namespace) -> int:
+    notice_id = notice_id_from(args.notice, config)
+
+    async def done(board: Board) -> bool:
+        return await board.mark_done(notice_id)
+
+    if not with_board(config, done):
+        raise UsageError(
+            f"notice {args.notice} does not exist, is done already, or is not an offer or request"
+        )
+    print(BoardUrls(config.base_url, config.username).notice(notice_id))
+    return 0
+
+
+def notice_id_from(value: str, config: Config) -> int:
+    """Accept a notice's web address, its ActivityPub id (the same) or its number."""
+    prefix = f"{config.base_url}/notices/"
+    text = value.strip()
+    if text.startswith(prefix):
+        text = text[len(prefix) :].split("/")[0].split("?")[0].split("#")[0]
+    if not text.isdigit():
+        raise UsageError(f"not a notice of this board: {value!r}")
+    return int(text)
 
 
 def run_follow(config: Config, args: argparse.Namespace) -> int:
@@ -360,6 +409,7 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "init": run_init,
     "serve": run_serve,
     "post": run_post,
+    "done": run_done,
     "follow": run_follow,
     "unfollow": run_unfollow,
     "following": run_following,

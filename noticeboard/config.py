@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation.hosts import HostError, canonical_host
+from noticeboard.kinds import is_kind
+from noticeboard.posts import hashtag_name
 
 
 class ConfigError(ValueError):
@@ -38,6 +40,12 @@ class FederationConfig:
 
 
 @dataclass(frozen=True)
+class NoticesConfig:
+    on_expiry: str = "update"  # followers get an Update marked expired, or a Delete
+    hashtags: Mapping[str, str] = field(default_factory=dict)  # kind id -> hashtag
+
+
+@dataclass(frozen=True)
 class Config:
     base_url: str
     data_dir: Path
@@ -49,6 +57,7 @@ class Config:
     icon: str = ""
     contact: Contact = field(default_factory=Contact)
     federation: FederationConfig = field(default_factory=FederationConfig)
+    notices: NoticesConfig = field(default_factory=NoticesConfig)
     source: Path | None = None
 
     @property
@@ -69,7 +78,7 @@ class Config:
         return f"@{self.username}@{self.host}"
 
 
-_SECTIONS = ("contact", "federation")
+_SECTIONS = ("contact", "federation", "notices", "hashtags")
 _TOP_LEVEL_KEYS = {
     "base_url", "data_dir", "username", "name", "summary", "language", "timezone", "icon",
     *_SECTIONS,
@@ -84,6 +93,8 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> C
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"config file not found: {path}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     unknown = set(raw) - _TOP_LEVEL_KEYS
@@ -110,16 +121,7 @@ def _apply_environment(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str,
 
 
 def _build(raw: dict[str, Any], source: Path) -> Config:
-    base_url = _text(raw, "base_url", required=True).rstrip("/")
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
-        raise ConfigError(
-            f"base_url must be an origin like https://board.example, not {base_url!r}"
-        )
-    try:
-        canonical_host(base_url)
-    except HostError as exc:
-        raise ConfigError(f"base_url: {exc}") from exc
+    base_url = _base_url(_text(raw, "base_url", required=True))
     username = _text(raw, "username", required=True)
     if not username.replace("_", "").isalnum() or not username.isascii():
         raise ConfigError("username may contain only letters, digits and '_'")
@@ -135,8 +137,27 @@ def _build(raw: dict[str, Any], source: Path) -> Config:
         icon=_text(raw, "icon"),
         contact=_contact(raw.get("contact", {})),
         federation=_federation(raw.get("federation", {})),
+        notices=_notices(raw.get("notices", {}), raw.get("hashtags", {})),
         source=source,
     )
+
+
+def _base_url(value: str) -> str:
+    """An origin in canonical form: every id is built from it, so it must be spelled once."""
+    raw = value.rstrip("/")
+    parts = urlsplit(raw)
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.netloc
+        or parts.path
+        or "?" in raw
+        or "#" in raw
+    ):
+        raise ConfigError(f"base_url must be an origin like https://board.example, not {value!r}")
+    try:
+        return f"{parts.scheme.lower()}://{canonical_host(raw)}"
+    except HostError as exc:
+        raise ConfigError(f"base_url: {exc}") from exc
 
 
 def _text(raw: Mapping[str, Any], key: str, *, required: bool = False) -> str:
@@ -177,6 +198,24 @@ def _federation(raw: Any) -> FederationConfig:
         approve_followers=_flag(raw, "approve_followers"),
         user_agent_contact=_text(raw, "user_agent_contact"),
     )
+
+
+def _notices(raw: Any, hashtags: Any) -> NoticesConfig:
+    if not isinstance(raw, dict) or not isinstance(hashtags, dict):
+        raise ConfigError("[notices] and [hashtags] must be tables")
+    on_expiry = _text(raw, "on_expiry") or "update"
+    if on_expiry not in ("update", "delete"):
+        raise ConfigError("notices.on_expiry must be 'update' or 'delete'")
+    tags = {}
+    for key in hashtags:
+        kind = key.replace("_", "-")
+        if not is_kind(kind):
+            raise ConfigError(f"[hashtags]: unknown kind {key!r}")
+        tag = _text(hashtags, key).lstrip("#")
+        if not tag or not hashtag_name(tag) == tag:
+            raise ConfigError(f"[hashtags] {key}: a hashtag is letters and digits only")
+        tags[kind] = tag
+    return NoticesConfig(on_expiry=on_expiry, hashtags=tags)
 
 
 def _check_loopback_entry(entry: str) -> None:

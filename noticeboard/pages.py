@@ -8,10 +8,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+import noticeboard.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation import store as fedstore
 from noticeboard import store
-from noticeboard.activitypub import PROFILE_FIELD_LABELS, notice_to_note
+from noticeboard.activitypub import PROFILE_FIELD_LABELS
+from noticeboard.feeds import atom_feed
 from noticeboard.i18n import N_
+from noticeboard.kinds import KINDS, get_kind, is_kind
+from noticeboard.notes import notice_to_note
 from noticeboard.rendering import activity_json, wants_activity_json
 from noticeboard.services import Services
 from noticeboard.views import notice_view
@@ -29,15 +33,51 @@ async def home(request: Request) -> Response:
     if wants_activity_json(request):
         return await _actor_redirect(request)
     before = request.query_params.get("before")
-    if before is not None and not _is_cursor(before):
+    kind = request.query_params.get("type") or None
+    if (before is not None and not _is_cursor(before)) or (kind and not is_kind(kind)):
         return s.renderer.error(request, 400, N_("This page link is not valid."))
-    rows = await store.list_notices(board.db, before=before, limit=PAGE_SIZE + 1)
-    notices = [notice_view(r, board.urls) for r in rows[:PAGE_SIZE]]
+    now = board.clock()
+    rows = await store.list_notices(
+        board.db, before=before, limit=PAGE_SIZE + 1, now=now, kind=kind
+    )
+    pinned = [] if before else await store.list_pinned_notices(board.db)
+    pinned = [r for r in pinned if not kind or r["kind"] == kind]
+    pinned_ids = {r["id"] for r in pinned}
+    listed = pinned + [r for r in rows[:PAGE_SIZE] if r["id"] not in pinned_ids]
+    notices = [notice_view(r, board.urls, now=now) for r in listed]
     next_url = None
     if len(rows) > PAGE_SIZE:
-        next_url = "/?" + urlencode({"before": rows[PAGE_SIZE - 1]["published"]})
+        query = {"before": rows[PAGE_SIZE - 1]["published"], **({"type": kind} if kind else {})}
+        next_url = "/?" + urlencode(query)
     return s.renderer.page(
-        request, "home.html", notices=notices, next_url=next_url, ap_alternate=board.urls.actor
+        request,
+        "home.html",
+        notices=notices,
+        next_url=next_url,
+        kinds=KINDS,
+        current_kind=kind,
+        feed_url=f"/feed/{kind}.atom" if kind else "/feed.atom",
+        ap_alternate=board.urls.actor,
+    )
+
+
+async def archive(request: Request) -> Response:
+    s = services(request)
+    board = s.board
+    before = request.query_params.get("before")
+    if before is not None and not _is_cursor(before):
+        return s.renderer.error(request, 400, N_("This page link is not valid."))
+    now = board.clock()
+    rows = await store.list_archived_notices(board.db, before=before, limit=PAGE_SIZE + 1, now=now)
+    next_url = None
+    if len(rows) > PAGE_SIZE:
+        next_url = "/archive?" + urlencode({"before": rows[PAGE_SIZE - 1]["published"]})
+    return s.renderer.page(
+        request,
+        "archive.html",
+        notices=[notice_view(r, board.urls, now=now) for r in rows[:PAGE_SIZE]],
+        next_url=next_url,
+        page_title=N_("Archive"),
     )
 
 
@@ -58,8 +98,8 @@ async def notice(request: Request) -> Response:
             return PlainTextResponse("no such notice", status_code=404)
         return s.renderer.error(request, 404, N_("This notice does not exist (any more)."))
     if wants_activity_json(request):
-        return activity_json(notice_to_note(row, s.board.urls))
-    view = notice_view(row, s.board.urls)
+        return activity_json(notice_to_note(row, s.board.urls, s.board.config))
+    view = notice_view(row, s.board.urls, now=s.board.clock())
     return s.renderer.page(
         request, "notice.html", notice=view, page_title=view.title, ap_alternate=view.url
     )
@@ -79,6 +119,26 @@ async def profile(request: Request) -> Response:
     )
 
 
+async def feed(request: Request) -> Response:
+    s = services(request)
+    board = s.board
+    kind_id = request.path_params.get("kind")
+    if kind_id is not None and not is_kind(kind_id):
+        return PlainTextResponse("no such kind of notice", status_code=404)
+    rows = await store.list_notices(
+        board.db, before=None, limit=50, now=board.clock(), kind=kind_id
+    )
+    path = f"/feed/{kind_id}.atom" if kind_id else "/feed.atom"
+    body = atom_feed(
+        rows,
+        board.config,
+        board.urls,
+        kind=get_kind(kind_id) if kind_id else None,
+        self_url=board.urls.base + path,
+    )
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
 async def healthz(request: Request) -> Response:
     await services(request).board.db.fetchone("SELECT 1")
     return PlainTextResponse("ok")
@@ -87,6 +147,9 @@ async def healthz(request: Request) -> Response:
 routes = [
     Route("/", home),
     Route("/about", profile),
-    Route("/notices/{notice_id:int}", notice),
+    Route("/archive", archive),
+    Route("/feed.atom", feed),
+    Route("/feed/{kind}.atom", feed),
+    Route("/notices/{notice_id:rowid}", notice),
     Route("/healthz", healthz),
 ]

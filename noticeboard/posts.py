@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from noticeboard.i18n import N_
+from noticeboard.kinds import DEFAULT_KIND, is_kind
 from noticeboard.sanitize import clean_html
 
 TITLE_MAX = 200
@@ -24,6 +27,9 @@ class NoticeDraft:
     title: str
     body: str
     category: str | None
+    kind: str = DEFAULT_KIND
+    valid_until: datetime | None = None
+    lang: str | None = None
 
 
 class InvalidNotice(ValueError):
@@ -34,10 +40,21 @@ class InvalidNotice(ValueError):
         self.errors = errors
 
 
-def validate_draft(title: str, body: str, category: str | None) -> NoticeDraft:
+def validate_draft(
+    title: str,
+    body: str,
+    category: str | None = None,
+    *,
+    kind: str | None = None,
+    valid_until: str | None = None,
+    lang: str | None = None,
+    now: datetime | None = None,
+    timezone: str = "Europe/Berlin",
+) -> NoticeDraft:
     """Check a draft from the form or the command line; raise InvalidNotice with reasons."""
     title, body = title.strip(), body.strip()
     category = (category or "").strip().lstrip("#") or None
+    kind = (kind or "").strip() or DEFAULT_KIND
     errors = {}
     if not title:
         errors["title"] = N_("Please enter a title.")
@@ -49,9 +66,37 @@ def validate_draft(title: str, body: str, category: str | None) -> NoticeDraft:
         errors["body"] = N_("The text is too long (at most 10,000 characters).")
     if category and (len(category) > CATEGORY_MAX or not hashtag_name(category)):
         errors["category"] = N_("A category is one short word, e.g. Treffen.")
+    if not is_kind(kind):
+        errors["kind"] = N_("Please choose a kind of notice.")
+    until = None
+    if valid_until and valid_until.strip():
+        try:
+            until = parse_valid_until(valid_until, timezone)
+        except ValueError:
+            errors["valid_until"] = N_("Please enter a date like 2026-12-24.")
+        else:
+            if now is not None and until <= now:
+                errors["valid_until"] = N_("The date must be in the future.")
+    lang = (lang or "").strip().lower() or None
+    if lang is not None and not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", lang):
+        errors["lang"] = N_("Please use a language code like de, en or tr.")
     if errors:
         raise InvalidNotice(errors)
-    return NoticeDraft(title, body, category)
+    return NoticeDraft(title, body, category, kind, until, lang)
+
+
+def parse_valid_until(text: str, timezone: str) -> datetime:
+    """Read a date (valid through that whole day, board time) or an ISO date-time."""
+    value = text.strip()
+    zone = ZoneInfo(timezone)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        day = date.fromisoformat(value)
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        return end.astimezone(UTC)
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
 
 
 def render_markdown(text: str) -> Markup:

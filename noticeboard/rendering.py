@@ -70,13 +70,17 @@ class Renderer:
             "timezone": self.config.timezone,
             "board": self.board,
             "user": request.scope.get("staff_user"),
-            "csrf_token": csrf_token(request),
+            # Anonymous readers get no cookie: a token only for staff pages and the login form.
+            "csrf_token": csrf_token(request) if _needs_session(request, template) else "",
             "flash": _pop_flash(request),
             "page_title": self.board.name,
             "ap_alternate": None,
             **gettext_context(lang),
             **context,
         }
+        title = context.get("page_title")
+        if title:
+            values["page_title"] = get_translations(lang).gettext(title)
         html = self.env.get_template(template).render(values)
         response = HTMLResponse(html, status_code=status_code)
         response.headers["Vary"] = "Accept, Accept-Language, Cookie"
@@ -125,6 +129,12 @@ def _pop_flash(request: Request) -> str | None:
         return None
     message, params = stored
     return translate(request, message) % params if params else translate(request, message)
+
+
+def _needs_session(request: Request, template: str) -> bool:
+    if "session" not in request.scope:
+        return False
+    return bool(request.session) or template.startswith("staff/") or template == "login.html"
 
 
 def csrf_token(request: Request) -> str:

@@ -11,10 +11,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+import noticeboard.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation import store as fedstore
 from federation.database import from_db_time
 from noticeboard import auth, store
 from noticeboard.i18n import N_
+from noticeboard.kinds import KINDS
 from noticeboard.posts import InvalidNotice, render_markdown, validate_draft
 from noticeboard.rendering import flash
 from noticeboard.services import Services
@@ -173,6 +175,7 @@ async def compose(request: Request) -> Response:
         return s.renderer.page(
             request,
             "staff/compose.html",
+            kinds=KINDS,
             form={},
             errors={},
             preview_html=None,
@@ -181,13 +184,22 @@ async def compose(request: Request) -> Response:
     form = await read_form(request)
     if isinstance(form, Response):
         return form
-    values = {k: _field(form, k) for k in ("title", "body", "category")}
+    values = {k: _field(form, k) for k in ("title", "body", "category", "kind", "valid_until")}
     try:
-        draft = validate_draft(values["title"], values["body"], values["category"])
+        draft = validate_draft(
+            values["title"],
+            values["body"],
+            values["category"],
+            kind=values["kind"],
+            valid_until=values["valid_until"],
+            now=s.board.clock(),
+            timezone=s.board.config.timezone,
+        )
     except InvalidNotice as exc:
         return s.renderer.page(
             request,
             "staff/compose.html",
+            kinds=KINDS,
             status_code=400,
             form=values,
             errors=exc.errors,
@@ -197,6 +209,7 @@ async def compose(request: Request) -> Response:
         return s.renderer.page(
             request,
             "staff/compose.html",
+            kinds=KINDS,
             form=values,
             errors={},
             preview_html=render_markdown(draft.body),
@@ -209,6 +222,18 @@ async def compose(request: Request) -> Response:
         followers=published.followers,
         servers=published.inboxes,
     )
+    return RedirectResponse("/staff", status_code=303)
+
+
+@requires("owner", "editor")
+async def mark_done(request: Request) -> Response:
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
+    if await services(request).board.mark_done(request.path_params["notice_id"]):
+        flash(request, N_("The notice is marked as done. Followers are told."))
+    else:
+        flash(request, N_("This notice cannot be marked as done."))
     return RedirectResponse("/staff", status_code=303)
 
 
@@ -271,8 +296,9 @@ routes = [
     Route("/logout", logout, methods=["POST"]),
     Route("/staff", dashboard),
     Route("/staff/notices/new", compose, methods=["GET", "POST"]),
-    Route("/staff/follows/{row:int}/{decision:str}", follow_decision, methods=["POST"]),
+    Route("/staff/notices/{notice_id:rowid}/done", mark_done, methods=["POST"]),
+    Route("/staff/follows/{row:rowid}/{decision:str}", follow_decision, methods=["POST"]),
     Route("/staff/problems", problems),
-    Route("/staff/problems/deliveries/{delivery_id:int}/retry", retry_delivery, methods=["POST"]),
+    Route("/staff/problems/deliveries/{delivery_id:rowid}/retry", retry_delivery, methods=["POST"]),
     Route("/staff/problems/inbox/retry", retry_inbox, methods=["POST"]),
 ]

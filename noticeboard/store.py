@@ -17,6 +17,9 @@ class NewNotice:
     body_html: str
     category: str | None
     author_id: int | None
+    kind: str = "announcement"
+    valid_until: datetime | None = None
+    lang: str | None = None
 
 
 # --- settings -------------------------------------------------------------------
@@ -62,14 +65,17 @@ async def get_staff_by_id(db: Database, staff_id: int) -> Row | None:
 
 async def insert_notice(conn: aiosqlite.Connection, notice: NewNotice, now: datetime) -> int:
     cursor = await conn.execute(
-        "INSERT INTO notices (title, body_md, body_html, category, author_id, published) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO notices (title, body_md, body_html, category, author_id, kind, valid_until, "
+        "lang, published) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             notice.title,
             notice.body_md,
             notice.body_html,
             notice.category,
             notice.author_id,
+            notice.kind,
+            to_db_time(notice.valid_until) if notice.valid_until else None,
+            notice.lang,
             to_db_time(now),
         ),
     )
@@ -95,13 +101,72 @@ async def get_notice_by_id(db: Database, notice_id: int) -> Row | None:
     return await db.fetchone("SELECT * FROM notices WHERE id = ? AND deleted IS NULL", (notice_id,))
 
 
-async def list_notices(db: Database, *, before: str | None, limit: int) -> list[Row]:
-    """Newest first, keyset-paged by publication time."""
+async def list_notices(
+    db: Database,
+    *,
+    before: str | None,
+    limit: int,
+    now: datetime | None = None,
+    kind: str | None = None,
+) -> list[Row]:
+    """Newest first, keyset-paged; with `now`, only notices still valid then (the board)."""
+    sql = "SELECT * FROM notices WHERE deleted IS NULL AND published < ?"
+    params: list[object] = [before or "\uffff"]
+    if now is not None:
+        sql += " AND expired IS NULL AND (valid_until IS NULL OR valid_until > ?)"
+        params.append(to_db_time(now))
+    if kind is not None:
+        sql += " AND kind = ?"
+        params.append(kind)
+    sql += " ORDER BY published DESC, id DESC LIMIT ?"
+    return await db.fetchall(sql, (*params, limit))
+
+
+async def list_pinned_notices(db: Database) -> list[Row]:
+    """Pinned notices, newest first (shown above the others and in `featured`)."""
     return await db.fetchall(
-        "SELECT * FROM notices WHERE deleted IS NULL AND published < ? "
-        "ORDER BY published DESC, id DESC LIMIT ?",
-        (before or "\uffff", limit),
+        "SELECT * FROM notices WHERE deleted IS NULL AND pinned = 1 ORDER BY published DESC"
     )
+
+
+async def list_archived_notices(
+    db: Database, *, before: str | None, limit: int, now: datetime
+) -> list[Row]:
+    """Notices whose validity has ended, newest first."""
+    return await db.fetchall(
+        "SELECT * FROM notices WHERE deleted IS NULL AND published < ? AND "
+        "(expired IS NOT NULL OR valid_until <= ?) ORDER BY published DESC, id DESC LIMIT ?",
+        (before or "\uffff", to_db_time(now), limit),
+    )
+
+
+async def list_notices_to_expire(db: Database, now: datetime) -> list[Row]:
+    """Notices past their validity that followers have not been told about yet."""
+    return await db.fetchall(
+        "SELECT * FROM notices WHERE deleted IS NULL AND expired IS NULL AND valid_until <= ?",
+        (to_db_time(now),),
+    )
+
+
+async def mark_notice_expired(conn: aiosqlite.Connection, notice_id: int, now: datetime) -> bool:
+    cursor = await conn.execute(
+        "UPDATE notices SET expired = ? WHERE id = ? AND expired IS NULL",
+        (to_db_time(now), notice_id),
+    )
+    return cursor.rowcount > 0
+
+
+async def touch_notice(conn: aiosqlite.Connection, notice_id: int, now: datetime) -> None:
+    """Set `updated`, which an Update of the notice carries."""
+    await conn.execute("UPDATE notices SET updated = ? WHERE id = ?", (to_db_time(now), notice_id))
+
+
+async def mark_notice_done(conn: aiosqlite.Connection, notice_id: int, now: datetime) -> bool:
+    cursor = await conn.execute(
+        "UPDATE notices SET done = ? WHERE id = ? AND done IS NULL AND deleted IS NULL",
+        (to_db_time(now), notice_id),
+    )
+    return cursor.rowcount > 0
 
 
 async def count_notices(db: Database) -> int:
@@ -129,7 +194,7 @@ async def upsert_remote_post(
         "INSERT INTO remote_posts (id, actor, type, url, name, content_html, in_reply_to, "
         "published, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
         "url = excluded.url, name = excluded.name, content_html = excluded.content_html "
-        "WHERE remote_posts.actor = excluded.actor",
+        "WHERE remote_posts.actor = excluded.actor AND remote_posts.deleted IS NULL",
         (post_id, actor, type_, url, name, content_html, in_reply_to, published, to_db_time(now)),
     )
 
@@ -141,11 +206,20 @@ async def get_remote_post(db: Database, post_id: str) -> Row | None:
 async def mark_remote_post_deleted(
     conn: aiosqlite.Connection, post_id: str, actor: str, now: datetime
 ) -> bool:
+    """Delete a post by its author; a Delete before its Create leaves a tombstone (rule 10)."""
+    stamp = to_db_time(now)
     cursor = await conn.execute(
         "UPDATE remote_posts SET deleted = ?, content_html = '' WHERE id = ? AND actor = ?",
-        (to_db_time(now), post_id, actor),
+        (stamp, post_id, actor),
     )
-    return cursor.rowcount > 0
+    if cursor.rowcount:
+        return True
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO remote_posts (id, actor, type, content_html, received, deleted) "
+        "VALUES (?, ?, 'Tombstone', '', ?, ?)",
+        (post_id, actor, stamp, stamp),
+    )
+    return False
 
 
 async def list_remote_posts(db: Database, *, limit: int = 50) -> list[Row]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
 from federation.database import Row, from_db_time
+from noticeboard.kinds import BY_ID, Kind
 from noticeboard.urls import BoardUrls
 
 
@@ -21,14 +22,31 @@ class NoticeView:
     published: datetime
     updated: datetime | None
     activity_id: str | None
+    kind: Kind = BY_ID["announcement"]
+    valid_until: datetime | None = None
+    done: datetime | None = None
+    expired: bool = False
+    pinned: bool = False
+    lang: str | None = None
     delivery_total: int = 0
     delivery_sent: int = 0
     delivery_pending: int = 0
     delivery_failed: int = 0
 
 
-def notice_view(row: Row, urls: BoardUrls, counts: dict[str, int] | None = None) -> NoticeView:
+def _time(value: str | None) -> datetime | None:
+    return from_db_time(value) if value else None
+
+
+def notice_view(
+    row: Row,
+    urls: BoardUrls,
+    counts: dict[str, int] | None = None,
+    *,
+    now: datetime | None = None,
+) -> NoticeView:
     counts = counts or {}
+    valid_until = _time(row["valid_until"])
     return NoticeView(
         id=row["id"],
         url=urls.notice(row["id"]),
@@ -38,6 +56,13 @@ def notice_view(row: Row, urls: BoardUrls, counts: dict[str, int] | None = None)
         published=from_db_time(row["published"]),
         updated=from_db_time(row["updated"]) if row["updated"] else None,
         activity_id=row["create_activity_id"],
+        kind=BY_ID[row["kind"]],
+        # Shown as the last valid day: the stored instant is the end of that day.
+        valid_until=valid_until - timedelta(seconds=1) if valid_until else None,
+        done=_time(row["done"]),
+        expired=bool(row["expired"]) or bool(now and valid_until and valid_until <= now),
+        pinned=bool(row["pinned"]),
+        lang=row["lang"],
         delivery_total=sum(counts.values()),
         delivery_sent=counts.get("sent", 0),
         delivery_pending=counts.get("pending", 0),

@@ -6,9 +6,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from federation.client import FederationClient
 from federation.hosts import canonical_host
-from federation.webfinger import WebFingerError, jrd, self_link, split_acct
+from federation.webfinger import WebFingerError, jrd, resolve_handle, self_link, split_acct
 from tests.noticeboard.boards import RunningBoard
+from tests.support.fediverse import Fediverse
 
 pytest_plugins = ["tests.noticeboard.boards"]
 
@@ -89,7 +91,7 @@ def test_webfinger__missing_resource_is_400(board: RunningBoard) -> None:
     assert "resource" in response.text
 
 
-@pytest.mark.parametrize("resource", ["acct:nordstadt", "acct:@" , "acct:nordstadt@"])
+@pytest.mark.parametrize("resource", ["acct:nordstadt", "acct:@", "acct:nordstadt@"])
 def test_webfinger__malformed_resource_is_400(board: RunningBoard, resource: str) -> None:
     response = webfinger(board, resource)
 
@@ -183,3 +185,44 @@ def test_self_link__ignores_links_that_are_not_activity_json() -> None:
     assert self_link(jrd("acct:a@b.example", "https://b.example/a", None)) == (
         "https://b.example/a"
     )
+
+
+# --- resolving remote handles over real HTTP (the fake fediverse answers WebFinger) -----------
+
+
+@pytest.mark.anyio
+async def test_resolve_handle__finds_a_remote_actor(fediverse: Fediverse) -> None:
+    alice = fediverse.actor("alice")
+
+    async with FederationClient(
+        user_agent="aushang-tests", allow_private=fediverse.allow_private
+    ) as client:
+        actor_id = await resolve_handle(client, alice.handle.upper().replace("@ALICE", "@Alice"))
+
+    assert actor_id == alice.id
+    [lookup] = fediverse.remote.gets("/.well-known/webfinger")
+    assert (
+        lookup.query == f"resource=acct%3Aalice%40{fediverse.remote.authority.replace(':', '%3A')}"
+    )
+
+
+@pytest.mark.anyio
+async def test_resolve_handle__unknown_account_is_an_error(fediverse: Fediverse) -> None:
+    async with FederationClient(
+        user_agent="aushang-tests", allow_private=fediverse.allow_private
+    ) as client:
+        with pytest.raises(WebFingerError, match="WebFinger"):
+            await resolve_handle(client, f"@nobody@{fediverse.remote.authority}")
+
+
+@pytest.mark.anyio
+async def test_resolve_handle__refuses_a_private_host_that_is_not_allowed(
+    fediverse: Fediverse,
+) -> None:
+    alice = fediverse.actor("alice")
+
+    async with FederationClient(user_agent="aushang-tests") as client:
+        with pytest.raises(WebFingerError):
+            await resolve_handle(client, alice.handle)
+
+    assert fediverse.remote.received() == []

@@ -245,6 +245,25 @@ class RunningBoard:
         assert response.headers["location"] == "/staff"
         return client
 
+    def compose(
+        self, client: httpx.Client, title: str, body: str, *, action: str = "publish", **fields: str
+    ) -> httpx.Response:
+        """Submit the compose form as a signed-in staff member (action: publish or preview)."""
+        page = client.get("/staff/notices/new")
+        assert page.status_code == 200, (page.status_code, page.text[:300])
+        data = {"csrf_token": csrf_token(page.text), "title": title, "body": body}
+        data.update({"category": "", "action": action, **fields})
+        return client.post("/staff/notices/new", data=data)
+
+    def publish(self, client: httpx.Client, title: str, body: str = "Text", **fields: str) -> str:
+        """Publish through the web form; return the new notice's URL."""
+        before = self.value("SELECT max(id) FROM notices") or 0
+        response = self.compose(client, title, body, **fields)
+        assert response.status_code == 303, (response.status_code, response.text[:500])
+        notice_id = self.value("SELECT max(id) FROM notices")
+        assert notice_id == before + 1
+        return self.url(f"/notices/{notice_id}")
+
     def public_key(self) -> PublicKeyTypes:
         """The board's public key, as a remote server reads it from the actor document."""
         document = self.get_json("/users/nordstadt")
@@ -337,9 +356,7 @@ BoardFactory = Callable[..., RunningBoard]
 
 
 @pytest.fixture
-def make_board(
-    tmp_path: Path, fediverse: Fediverse, clock: MutableClock
-) -> Iterator[BoardFactory]:
+def make_board(tmp_path: Path, fediverse: Fediverse, clock: MutableClock) -> Iterator[BoardFactory]:
     """Build boards: make_board(AUSHANG_FEDERATION_APPROVE_FOLLOWERS="true", start=False)."""
     boards: list[RunningBoard] = []
 

@@ -26,7 +26,7 @@ def staff_routes() -> list[tuple[str, str, tuple[str, ...]]]:
         roles = getattr(route.endpoint, "required_roles", None)
         if roles is None:
             continue
-        path = re.sub(r"\{(\w+):int\}", "1", route.path)
+        path = re.sub(r"\{(\w+):(int|rowid)\}", "1", route.path)
         path = re.sub(r"\{(\w+)(:str)?\}", "approve", path)
         for method in sorted((route.methods or set()) - {"HEAD"}):
             found.append((method, path, roles))

@@ -12,6 +12,7 @@ import pytest
 from markupsafe import Markup
 
 from noticeboard.i18n import LANGUAGE_LABELS, LANGUAGES, gettext_context, make_environment
+from noticeboard.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -98,6 +99,13 @@ def notice(number: int, **extra: Any) -> SimpleNamespace:
         "delivery_pending": 1,
         "delivery_failed": 1 - number % 2,
         "follower_inboxes": 4,
+        "kind": KINDS[number % len(KINDS)],
+        "valid_until": at(number + 20) if number % 2 else None,
+        "done": at(number + 2) if number == 3 else None,
+        "expired": number == 4,
+        "pinned": number == 2,
+        "lang": "tr" if number == 2 else None,
+        "id": number,
     }
     values.update(extra)
     return SimpleNamespace(**values)
@@ -106,7 +114,14 @@ def notice(number: int, **extra: Any) -> SimpleNamespace:
 STAFF = SimpleNamespace(username="anna", role="owner")
 
 PAGES: dict[str, dict[str, Any]] = {
-    "home.html": {"notices": [notice(1), notice(2)], "next_url": "/?before=2"},
+    "home.html": {
+        "notices": [notice(1), notice(2), notice(3)],
+        "next_url": "/?before=2",
+        "kinds": KINDS,
+        "current_kind": "event",
+        "feed_url": "/feed/event.atom",
+    },
+    "archive.html": {"notices": [notice(4)], "next_url": "/archive?before=x"},
     "home.html#empty": {"notices": [], "next_url": None},
     "notice.html": {"notice": notice(1)},
     "profile.html": {"follower_count": 1, "fields": [("Träger", "Nordstadt e.V.")]},
@@ -125,11 +140,18 @@ PAGES: dict[str, dict[str, Any]] = {
             SimpleNamespace(id=6, actor_id="https://x.example/ap/1", handle=None, created=at(4)),
         ],
     },
-    "staff/compose.html": {"user": STAFF, "form": {}, "errors": {}, "preview_html": None},
+    "staff/compose.html": {
+        "user": STAFF,
+        "form": {},
+        "errors": {},
+        "preview_html": None,
+        "kinds": KINDS,
+    },
     "staff/compose.html#errors": {
         "user": STAFF,
         "form": {"title": "", "body": "Hallo **Welt**", "category": "Treffen"},
         "errors": {"title": "Please enter a title.", "category": "Too long."},
+        "kinds": KINDS,
         "preview_html": Markup("<p>Hallo <strong>Welt</strong></p>"),
     },
 }
@@ -299,9 +321,10 @@ def test_page__board_content_keeps_its_language_when_the_interface_differs(env: 
     board = SimpleNamespace(**{**vars(BOARD), "language": "de"})
     template = env.get_template("home.html")
     english = parse(template.render(context("en", board=board, **PAGES["home.html"])))
-    assert {a.attrs.get("lang") for a in english.all("article")} == {"de"}
+    # Notice 2 is written in Turkish: its own language wins over the board's.
+    assert [a.attrs.get("lang") for a in english.all("article")] == ["de", "tr", "de"]
     german = parse(template.render(context("de", board=board, **PAGES["home.html"])))
-    assert {a.attrs.get("lang") for a in german.all("article")} == {None}
+    assert [a.attrs.get("lang") for a in german.all("article")] == [None, "tr", None]
 
 
 def test_profile__shows_only_present_contact_fields(env: Any) -> None:

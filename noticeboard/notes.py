@@ -1,0 +1,95 @@
+"""Notices as ActivityPub objects: the converters notice_to_note and the activities around it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from markupsafe import Markup, escape
+
+from federation.database import Row, from_db_time
+from federation.vocab import PUBLIC, Json, ap_time, build_activity, context
+from noticeboard.config import Config
+from noticeboard.i18n import N_, get_translations
+from noticeboard.kinds import get_kind
+from noticeboard.posts import hashtag_name
+from noticeboard.urls import BoardUrls
+
+_ONE_SECOND = timedelta(seconds=1)
+DONE_SYMBOL = "✅"
+EXPIRED_SYMBOL = "⌛"
+
+
+def notice_hashtags(notice: Row, config: Config) -> list[str]:
+    """The kind's hashtag (configurable per board) and the category's, without duplicates."""
+    kind = get_kind(notice["kind"])
+    tags = [config.notices.hashtags.get(kind.id, kind.hashtag)]
+    if notice["category"]:
+        tags.append(hashtag_name(notice["category"]))
+    return list(dict.fromkeys(tags))
+
+
+def summary_line(notice: Row, config: Config, *, expired: bool = False) -> str:
+    """The one line a timeline shows under the title, e.g. '🙋 Suche Hilfe · bis 12.12.'."""
+    gettext = get_translations(config.language).gettext
+    kind = get_kind(notice["kind"])
+    if expired:
+        return f"{EXPIRED_SYMBOL} {gettext(N_('No longer current'))}"
+    if notice["done"] and kind.done_label:
+        return f"{DONE_SYMBOL} {gettext(kind.done_label)}"
+    line = f"{kind.symbol} {gettext(kind.label)}"
+    if notice["valid_until"]:
+        last_day = from_db_time(notice["valid_until"]) - _ONE_SECOND
+        day = format_date(_local(last_day, config), "dd.MM.", locale=config.language)
+        line += " · " + gettext(N_("until %(date)s")) % {"date": day}
+    return line
+
+
+def notice_to_note(notice: Row, urls: BoardUrls, config: Config, *, expired: bool = False) -> Json:
+    """A notice as a Note: bold title line, summary line, Markdown body as HTML, hashtags."""
+    url = urls.notice(notice["id"])
+    tags = notice_hashtags(notice, config)
+    links = " ".join(
+        f'<a href="{urls.tag(t.lower())}" class="mention hashtag" rel="tag">#<span>{t}</span></a>'
+        for t in tags
+    )
+    content = Markup(
+        f"<p><strong>{escape(notice['title'])}</strong></p>"
+        f"<p>{escape(summary_line(notice, config, expired=expired))}</p>"
+        f"{notice['body_html']}<p>{links}</p>"
+    )
+    note: Json = {
+        "@context": context(),
+        "id": url,
+        "type": "Note",
+        "attributedTo": urls.actor,
+        "content": str(content),
+        "url": url,
+        "published": ap_time(from_db_time(notice["published"])),
+        "to": [PUBLIC],
+        "cc": [urls.followers],
+        "tag": [{"type": "Hashtag", "name": f"#{t}", "href": urls.tag(t.lower())} for t in tags],
+        "replies": f"{url}/replies",
+    }
+    lang = notice["lang"] or config.language
+    note["contentMap"] = {lang: note["content"]}
+    if notice["updated"]:
+        note["updated"] = ap_time(from_db_time(notice["updated"]))
+    return note
+
+
+def create_activity(note: Json, urls: BoardUrls, activity_id: str) -> Json:
+    """Wrap a Note in a Create addressed like the Note itself."""
+    return build_activity("Create", activity_id, urls.actor, note, to=note["to"], cc=note.get("cc"))
+
+
+def update_activity(note: Json, urls: BoardUrls) -> Json:
+    """Wrap a changed Note in an Update (the Note carries `updated`)."""
+    return build_activity(
+        "Update", urls.new_activity(), urls.actor, note, to=note["to"], cc=note.get("cc")
+    )
+
+
+def _local(moment: datetime, config: Config) -> datetime:
+    return moment.astimezone(ZoneInfo(config.timezone))

@@ -1,0 +1,77 @@
+"""Fixtures for the security rule tests: the running board, the fake fediverse and the clock.
+
+They are defined in tests/noticeboard/boards.py and re-exported here (as tests/noticeboard does).
+A hook fails every test during which the board logged an unhandled error (a 500), whatever
+route caused it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from tests.noticeboard.boards import (
+    START,
+    MutableClock,
+    RunningBoard,
+    board,
+    clock,
+    fediverse,
+    make_board,
+)
+from tests.security.helpers import assert_nothing_stored
+from tests.support.fediverse import shared_fediverse
+
+__all__ = ["board", "clock", "fediverse", "make_board", "shared_board"]
+
+
+@pytest.fixture(scope="module")
+def _module_board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBoard]:
+    world = shared_fediverse()
+    clock = MutableClock(START, tick=timedelta(milliseconds=1))
+    env = {"AUSHANG_FEDERATION_ALLOW_PRIVATE": ",".join(world.allow_private)}
+    running = RunningBoard(tmp_path_factory.mktemp("shared-board"), clock, env)
+    running.initialise()
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def shared_board(_module_board: RunningBoard, fediverse) -> RunningBoard:
+    """One board per module for refusals that must store nothing (starting boards is slow).
+
+    Only for tests whose every request is refused: the board is checked empty before each
+    test, so a request that wrongly stored something is blamed on the test that sent it.
+    """
+    assert_nothing_stored(_module_board)
+    return _module_board
+
+
+class _ErrorRecords(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(("noticeboard", "federation", "uvicorn", "starlette")):
+            self.records.append(record)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Fail a test during which the board logged an unhandled error (a 500), whatever route."""
+    handler = _ErrorRecords()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        result = yield
+    finally:
+        root.removeHandler(handler)
+    if handler.records:
+        messages = "; ".join(f"{r.name}: {r.getMessage()[:200]}" for r in handler.records)
+        raise AssertionError(f"the board logged unhandled errors: {messages}")
+    return result
