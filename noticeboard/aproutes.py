@@ -195,15 +195,11 @@ async def featured(request: Request) -> Response:
     board = services(request).board
     if request.path_params["username"].lower() != board.config.username:
         return _text(404, "no such actor")
-    return activity_json(ordered_collection(board.urls.featured, 0, items=[]))
-
-
-async def note(request: Request) -> Response:
-    board = services(request).board
-    row = await store.get_notice_by_id(board.db, request.path_params["notice_id"])
-    if row is None:
-        return _text(404, "no such notice")
-    return activity_json(notice_to_note(row, board.urls, board.config))
+    rows = await store.list_pinned_notices(board.db)
+    notes = [notice_to_note(r, board.urls, board.config) for r in rows]
+    for item in notes:
+        item.pop("@context", None)
+    return activity_json(ordered_collection(board.urls.featured, len(notes), items=notes))
 
 
 async def notice_activity(request: Request) -> Response:

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import aiosqlite
-
 from federation import delivery
 from federation import store as fedstore
 from federation.blocks import DomainBlocks
@@ -24,25 +22,15 @@ from federation.keys import (
     public_key_to_pem,
 )
 from federation.store import LocalKey
-from federation.vocab import PUBLIC, build_accept, build_activity, build_undo
+from federation.vocab import build_accept, build_activity, build_undo
 from noticeboard import auth, store
 from noticeboard.config import Config
-from noticeboard.kinds import get_kind
-from noticeboard.notes import create_activity, notice_to_note, update_activity
-from noticeboard.posts import NoticeDraft, render_markdown
+from noticeboard.notices import NoticeActions
 from noticeboard.urls import BoardUrls
 
 Clock = Callable[[], datetime]
 BOARD_MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATIONS = (("federation", FEDERATION_MIGRATIONS), ("noticeboard", BOARD_MIGRATIONS))
-
-
-@dataclass(frozen=True)
-class Published:
-    notice_id: int
-    url: str
-    followers: int
-    inboxes: int
 
 
 @dataclass(frozen=True)
@@ -52,7 +40,7 @@ class InitResult:
     migrations: list[str]
 
 
-class Board:
+class Board(NoticeActions):
     """One board: its configuration, database, keys and what staff can do."""
 
     def __init__(self, config: Config, db: Database, clock: Clock = utcnow) -> None:
@@ -106,86 +94,6 @@ class Board:
     async def created(self) -> datetime:
         row = await store.get_setting(self.db, "created")
         return from_db_time(row) if row else self.clock()
-
-    # --- notices ----------------------------------------------------------------
-
-    async def publish_notice(self, draft: NoticeDraft, author_id: int | None) -> Published:
-        """Store a notice, its Create and one delivery per follower inbox in one transaction."""
-        now = self.clock()
-        new = store.NewNotice(
-            title=draft.title,
-            body_md=draft.body,
-            body_html=str(render_markdown(draft.body)),
-            category=draft.category,
-            author_id=author_id,
-            kind=draft.kind,
-            valid_until=draft.valid_until,
-            lang=draft.lang,
-        )
-        async with self.db.transaction() as conn:
-            notice_id = await store.insert_notice(conn, new, now)
-            ap_id = self.urls.notice(notice_id)
-            activity_id = f"{ap_id}/activity"
-            await store.set_notice_federation_ids(conn, notice_id, ap_id, activity_id)
-            note = notice_to_note(
-                await store.get_notice_in(conn, notice_id), self.urls, self.config
-            )
-            count = await delivery.enqueue_to_followers(
-                conn, create_activity(note, self.urls, activity_id), self.urls.actor, now
-            )
-        self.wake_delivery()
-        followers = await fedstore.count_followers(self.db, self.urls.actor)
-        return Published(notice_id, ap_id, followers, count)
-
-    async def mark_done(self, notice_id: int) -> bool:
-        """Mark an offer or request done (given away, found ...) and tell the followers."""
-        row = await store.get_notice_by_id(self.db, notice_id)
-        if row is None or get_kind(row["kind"]).done_label is None:
-            return False
-        async with self.db.transaction() as conn:
-            if not await store.mark_notice_done(conn, notice_id, self.clock()):
-                return False
-            await self._federate_update(conn, notice_id)
-        self.wake_delivery()
-        return True
-
-    async def expire_due(self) -> int:
-        """Take notices past their validity off the board and tell followers (Update or Delete)."""
-        rows = await store.list_notices_to_expire(self.db, self.clock())
-        for row in rows:
-            async with self.db.transaction() as conn:
-                if not await store.mark_notice_expired(conn, row["id"], self.clock()):
-                    continue
-                if self.config.notices.on_expiry == "delete":
-                    await self._federate_delete(conn, row["id"])
-                else:
-                    await self._federate_update(conn, row["id"], expired=True)
-        if rows:
-            self.wake_delivery()
-        return len(rows)
-
-    async def _federate_update(
-        self, conn: aiosqlite.Connection, notice_id: int, *, expired: bool = False
-    ) -> None:
-        await store.touch_notice(conn, notice_id, self.clock())
-        row = await store.get_notice_in(conn, notice_id)
-        note = notice_to_note(row, self.urls, self.config, expired=expired)
-        await delivery.enqueue_to_followers(
-            conn, update_activity(note, self.urls), self.urls.actor, self.clock()
-        )
-
-    async def _federate_delete(self, conn: aiosqlite.Connection, notice_id: int) -> None:
-        ap_id = self.urls.notice(notice_id)
-        tombstone = {"id": ap_id, "type": "Tombstone"}
-        activity = build_activity(
-            "Delete",
-            f"{ap_id}#delete",
-            self.urls.actor,
-            tombstone,
-            to=[PUBLIC],
-            cc=[self.urls.followers],
-        )
-        await delivery.enqueue_to_followers(conn, activity, self.urls.actor, self.clock())
 
     # --- followers and following ------------------------------------------------
 

@@ -79,6 +79,24 @@ def notice_to_note(notice: Row, urls: BoardUrls, config: Config, *, expired: boo
     return note
 
 
+def tombstone(notice: Row, urls: BoardUrls) -> Json:
+    """What a deleted notice's URL answers (with 410 Gone)."""
+    return {
+        "@context": context(),
+        "id": urls.notice(notice["id"]),
+        "type": "Tombstone",
+        "formerType": "Note",
+        "deleted": ap_time(from_db_time(notice["deleted"] or notice["expired"])),
+    }
+
+
+def is_gone_for_federation(notice: Row, config: Config) -> bool:
+    """Deleted, or expired on a board that federates expiry as a Delete."""
+    return bool(notice["deleted"]) or (
+        bool(notice["expired"]) and config.notices.on_expiry == "delete"
+    )
+
+
 def create_activity(note: Json, urls: BoardUrls, activity_id: str) -> Json:
     """Wrap a Note in a Create addressed like the Note itself."""
     return build_activity("Create", activity_id, urls.actor, note, to=note["to"], cc=note.get("cc"))

@@ -15,7 +15,7 @@ from noticeboard.activitypub import PROFILE_FIELD_LABELS
 from noticeboard.feeds import atom_feed
 from noticeboard.i18n import N_
 from noticeboard.kinds import KINDS, get_kind, is_kind
-from noticeboard.notes import notice_to_note
+from noticeboard.notes import is_gone_for_federation, notice_to_note, tombstone
 from noticeboard.rendering import activity_json, wants_activity_json
 from noticeboard.services import Services
 from noticeboard.views import notice_view
@@ -92,11 +92,15 @@ def _is_cursor(value: str) -> bool:
 
 async def notice(request: Request) -> Response:
     s = services(request)
-    row = await store.get_notice_by_id(s.board.db, request.path_params["notice_id"])
+    row = await store.get_notice_including_deleted(s.board.db, request.path_params["notice_id"])
     if row is None:
         if wants_activity_json(request):
             return PlainTextResponse("no such notice", status_code=404)
         return s.renderer.error(request, 404, N_("This notice does not exist (any more)."))
+    if wants_activity_json(request) and is_gone_for_federation(row, s.board.config):
+        return activity_json(tombstone(row, s.board.urls), status=410)
+    if row["deleted"]:
+        return s.renderer.error(request, 410, N_("This notice has been deleted."))
     if wants_activity_json(request):
         return activity_json(notice_to_note(row, s.board.urls, s.board.config))
     view = notice_view(row, s.board.urls, now=s.board.clock())

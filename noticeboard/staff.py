@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -17,7 +18,7 @@ from federation.database import from_db_time
 from noticeboard import auth, store
 from noticeboard.i18n import N_
 from noticeboard.kinds import KINDS
-from noticeboard.posts import InvalidNotice, render_markdown, validate_draft
+from noticeboard.posts import InvalidNotice, NoticeDraft, render_markdown, validate_draft
 from noticeboard.rendering import flash
 from noticeboard.services import Services
 from noticeboard.views import FollowRequestView, notice_view
@@ -168,23 +169,31 @@ async def _request_view(s: Services, row: Any) -> FollowRequestView:
     return FollowRequestView(row["rowid"], row["actor_id"], handle, from_db_time(row["created"]))
 
 
-@requires("owner", "editor")
-async def compose(request: Request) -> Response:
+DRAFT_FIELDS = ("title", "body", "category", "kind", "valid_until")
+
+
+def _compose_page(
+    request: Request, form: dict[str, str], *, notice_id: int | None = None, **extra: Any
+) -> Response:
+    action = f"/staff/notices/{notice_id}/edit" if notice_id else "/staff/notices/new"
+    return services(request).renderer.page(
+        request,
+        "staff/compose.html",
+        kinds=KINDS,
+        form=form,
+        form_action=action,
+        editing=notice_id is not None,
+        page_title="Edit notice" if notice_id else "New notice",
+        **{"errors": {}, "preview_html": None, **extra},
+    )
+
+
+async def _draft_or_page(
+    request: Request, form: FormData, notice_id: int | None
+) -> tuple[NoticeDraft | None, Response | None]:
+    """Validate the posted draft; answer with the form again for errors or a preview."""
     s = services(request)
-    if request.method == "GET":
-        return s.renderer.page(
-            request,
-            "staff/compose.html",
-            kinds=KINDS,
-            form={},
-            errors={},
-            preview_html=None,
-            page_title="New notice",
-        )
-    form = await read_form(request)
-    if isinstance(form, Response):
-        return form
-    values = {k: _field(form, k) for k in ("title", "body", "category", "kind", "valid_until")}
+    values = {k: _field(form, k) for k in DRAFT_FIELDS}
     try:
         draft = validate_draft(
             values["title"],
@@ -196,32 +205,101 @@ async def compose(request: Request) -> Response:
             timezone=s.board.config.timezone,
         )
     except InvalidNotice as exc:
-        return s.renderer.page(
-            request,
-            "staff/compose.html",
-            kinds=KINDS,
-            status_code=400,
-            form=values,
-            errors=exc.errors,
-            preview_html=None,
+        page = _compose_page(
+            request, values, notice_id=notice_id, errors=exc.errors, status_code=400
         )
+        return None, page
     if _field(form, "action") != "publish":
-        return s.renderer.page(
-            request,
-            "staff/compose.html",
-            kinds=KINDS,
-            form=values,
-            errors={},
-            preview_html=render_markdown(draft.body),
-        )
+        preview = render_markdown(draft.body)
+        return None, _compose_page(request, values, notice_id=notice_id, preview_html=preview)
+    return draft, None
+
+
+@requires("owner", "editor")
+async def compose(request: Request) -> Response:
+    if request.method == "GET":
+        return _compose_page(request, {})
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
+    draft, page = await _draft_or_page(request, form, None)
+    if draft is None:
+        assert page is not None
+        return page
     user: StaffUser = request.scope["staff_user"]
-    published = await s.board.publish_notice(draft, user.id)
+    published = await services(request).board.publish_notice(draft, user.id)
     flash(
         request,
         N_("The notice has been published for %(followers)s followers on %(servers)s servers."),
         followers=published.followers,
         servers=published.inboxes,
     )
+    return RedirectResponse("/staff", status_code=303)
+
+
+@requires("owner", "editor")
+async def edit(request: Request) -> Response:
+    s = services(request)
+    notice_id = request.path_params["notice_id"]
+    form = await read_form(request) if request.method == "POST" else None
+    if isinstance(form, Response):
+        return form
+    row = await store.get_notice_by_id(s.board.db, notice_id)
+    if row is None:
+        return s.renderer.error(request, 404, N_("This notice does not exist (any more)."))
+    if form is None:
+        return _compose_page(request, _form_values(row, s), notice_id=notice_id)
+    draft, page = await _draft_or_page(request, form, notice_id)
+    if draft is None:
+        assert page is not None
+        return page
+    await s.board.edit_notice(notice_id, draft)
+    flash(request, N_("The notice has been changed. Followers get the new version."))
+    return RedirectResponse("/staff", status_code=303)
+
+
+def _form_values(row: Any, s: Services) -> dict[str, str]:
+    view = notice_view(row, s.board.urls)
+    until = (
+        view.valid_until.astimezone(ZoneInfo(s.board.config.timezone)) if view.valid_until else None
+    )
+    return {
+        "title": row["title"],
+        "body": row["body_md"],
+        "category": row["category"] or "",
+        "kind": row["kind"],
+        "valid_until": until.date().isoformat() if until else "",
+    }
+
+
+@requires("owner", "editor")
+async def delete(request: Request) -> Response:
+    s = services(request)
+    notice_id = request.path_params["notice_id"]
+    form = await read_form(request) if request.method == "POST" else None
+    if isinstance(form, Response):
+        return form
+    row = await store.get_notice_by_id(s.board.db, notice_id)
+    if row is None:
+        return s.renderer.error(request, 404, N_("This notice does not exist (any more)."))
+    if form is None:
+        view = notice_view(row, s.board.urls)
+        return s.renderer.page(
+            request, "staff/delete.html", notice=view, page_title="Delete notice"
+        )
+    await s.board.delete_notice(notice_id)
+    flash(request, N_("The notice has been deleted. Followers are told."))
+    return RedirectResponse("/staff", status_code=303)
+
+
+@requires("owner", "editor")
+async def pin(request: Request) -> Response:
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
+    pinned = _field(form, "pinned") == "1"
+    if await services(request).board.pin_notice(request.path_params["notice_id"], pinned):
+        flash(request, N_("The notice is pinned.") if pinned else N_("The notice is unpinned."))
     return RedirectResponse("/staff", status_code=303)
 
 
@@ -296,6 +374,9 @@ routes = [
     Route("/logout", logout, methods=["POST"]),
     Route("/staff", dashboard),
     Route("/staff/notices/new", compose, methods=["GET", "POST"]),
+    Route("/staff/notices/{notice_id:rowid}/edit", edit, methods=["GET", "POST"]),
+    Route("/staff/notices/{notice_id:rowid}/delete", delete, methods=["GET", "POST"]),
+    Route("/staff/notices/{notice_id:rowid}/pin", pin, methods=["POST"]),
     Route("/staff/notices/{notice_id:rowid}/done", mark_done, methods=["POST"]),
     Route("/staff/follows/{row:rowid}/{decision:str}", follow_decision, methods=["POST"]),
     Route("/staff/problems", problems),

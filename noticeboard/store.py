@@ -74,7 +74,7 @@ async def insert_notice(conn: aiosqlite.Connection, notice: NewNotice, now: date
             notice.category,
             notice.author_id,
             notice.kind,
-            to_db_time(notice.valid_until) if notice.valid_until else None,
+            _time_or_none(notice.valid_until),
             notice.lang,
             to_db_time(now),
         ),
@@ -95,6 +95,59 @@ async def get_notice_in(conn: aiosqlite.Connection, notice_id: int) -> Row:
     """Read a notice inside the current transaction (it may not be committed yet)."""
     rows = list(await conn.execute_fetchall("SELECT * FROM notices WHERE id = ?", (notice_id,)))
     return rows[0]
+
+
+async def get_notice_including_deleted(db: Database, notice_id: int) -> Row | None:
+    """A notice even if deleted: its URL then answers 410 with a Tombstone."""
+    return await db.fetchone("SELECT * FROM notices WHERE id = ?", (notice_id,))
+
+
+async def update_notice(
+    conn: aiosqlite.Connection, notice_id: int, notice: NewNotice, now: datetime
+) -> bool:
+    cursor = await conn.execute(
+        "UPDATE notices SET title = ?, body_md = ?, body_html = ?, category = ?, kind = ?, "
+        "valid_until = ?, lang = ?, updated = ?, "
+        "expired = CASE WHEN ? IS NULL OR ? > ? THEN NULL ELSE expired END "
+        "WHERE id = ? AND deleted IS NULL",
+        (
+            notice.title,
+            notice.body_md,
+            notice.body_html,
+            notice.category,
+            notice.kind,
+            _time_or_none(notice.valid_until),
+            notice.lang,
+            to_db_time(now),
+            _time_or_none(notice.valid_until),
+            _time_or_none(notice.valid_until),
+            to_db_time(now),
+            notice_id,
+        ),
+    )
+    return cursor.rowcount > 0
+
+
+async def mark_notice_deleted(conn: aiosqlite.Connection, notice_id: int, now: datetime) -> bool:
+    """Delete a notice's content; the row stays so its URL can answer 410 Gone."""
+    cursor = await conn.execute(
+        "UPDATE notices SET deleted = ?, title = '', body_md = '', body_html = '', pinned = 0 "
+        "WHERE id = ? AND deleted IS NULL",
+        (to_db_time(now), notice_id),
+    )
+    return cursor.rowcount > 0
+
+
+async def set_notice_pinned(conn: aiosqlite.Connection, notice_id: int, pinned: bool) -> bool:
+    cursor = await conn.execute(
+        "UPDATE notices SET pinned = ? WHERE id = ? AND deleted IS NULL AND pinned != ?",
+        (int(pinned), notice_id, int(pinned)),
+    )
+    return cursor.rowcount > 0
+
+
+def _time_or_none(moment: datetime | None) -> str | None:
+    return to_db_time(moment) if moment else None
 
 
 async def get_notice_by_id(db: Database, notice_id: int) -> Row | None:

@@ -18,7 +18,7 @@ from tests.support.fediverse import Fediverse, wait_until
 
 COMMANDS = sorted(
     name
-    for action in build_parser()._subparsers._group_actions  # type: ignore[union-attr]
+    for action in build_parser()[0]._subparsers._group_actions  # type: ignore[union-attr]
     for name in getattr(action, "choices", {}) or {}
 )
 

@@ -122,6 +122,29 @@ PAGES: dict[str, dict[str, Any]] = {
         "feed_url": "/feed/event.atom",
     },
     "archive.html": {"notices": [notice(4)], "next_url": "/archive?before=x"},
+    "staff/delete.html": {"user": STAFF, "notice": notice(1)},
+    "staff/problems.html": {
+        "user": STAFF,
+        "deliveries": [
+            SimpleNamespace(
+                id=3,
+                host="m.example",
+                activity_type="Create",
+                attempts=17,
+                last_error="HTTP 503",
+                updated=at(5),
+            )
+        ],
+        "inbox_failures": [
+            SimpleNamespace(
+                id="https://m.example/a/1",
+                type="Follow",
+                actor="https://m.example/u",
+                last_error="boom",
+            )
+        ],
+    },
+    "staff/problems.html#empty": {"user": STAFF, "deliveries": [], "inbox_failures": []},
     "home.html#empty": {"notices": [], "next_url": None},
     "notice.html": {"notice": notice(1)},
     "profile.html": {"follower_count": 1, "fields": [("Träger", "Nordstadt e.V.")]},

@@ -1,0 +1,81 @@
+"""What every command shares: errors, the parser, running work on a board, listings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn
+
+from federation import httpsig
+from federation import store as fedstore
+from federation.actors import ActorError, ActorResolver
+from federation.client import FederationClient
+from federation.webfinger import WebFingerError, resolve_handle
+from noticeboard import __version__
+from noticeboard.board import Board
+from noticeboard.config import Config
+from noticeboard.sanitize import clean_text
+
+Handler = Callable[[Config, argparse.Namespace], int]
+AddCommand = Callable[[str, str], "Parser"]
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def print_listing(items: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> None:
+    if as_json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    for item in items:
+        print("\t".join(str(item.get(c) or "-") for c in columns))
+
+
+def with_board(config: Config, work: Callable[[Board], Awaitable[Any]]) -> Any:
+    async def run() -> Any:
+        board = await Board.open(config)
+        try:
+            return await work(board)
+        finally:
+            await board.close()
+
+    return asyncio.run(run())
+
+
+def federation_client(config: Config) -> FederationClient:
+    return FederationClient(
+        user_agent=f"Aushang/{__version__} (+{config.base_url})",
+        own_hosts=[config.host],
+        allow_private=config.federation.allow_private,
+        ca_bundle=config.federation.ca_bundle,
+    )
+
+
+async def resolve_actor(
+    board: Board, client: FederationClient, target: str
+) -> fedstore.RemoteActorRow:
+    key = board.keys[board.urls.instance_actor]
+
+    def sign_get(method: str, url: str, body: bytes | None) -> dict[str, str]:
+        return httpsig.sign_request(method, url, body, key.key_id, key.private_key, board.clock())
+
+    resolver = ActorResolver(board.db, client, sign_get, board.clock, clean_text)
+    try:
+        actor_id = (
+            target
+            if target.startswith(("https://", "http://"))
+            else await resolve_handle(client, target)
+        )
+        return await resolver.get(actor_id, refresh=True)
+    except WebFingerError as exc:
+        raise UsageError(exc.reason) from exc
+    except ActorError as exc:
+        raise UsageError(exc.reason) from exc

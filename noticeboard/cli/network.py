@@ -1,0 +1,191 @@
+"""The board's network from the command line: following, followers, blocks, deliveries."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from federation import store as fedstore
+from federation.blocks import normalise_domain
+from federation.hosts import HostError
+from noticeboard.board import Board
+from noticeboard.cli.base import (
+    AddCommand,
+    Handler,
+    UsageError,
+    federation_client,
+    print_listing,
+    resolve_actor,
+    with_board,
+)
+from noticeboard.config import Config
+
+
+def register(command: AddCommand) -> dict[str, Handler]:
+    follow = command("follow", "Follow another board or fediverse account by @name@host or URL.")
+    follow.add_argument("target", metavar="HANDLE|URL")
+    unfollow = command("unfollow", "Stop following an account (sends Undo Follow).")
+    unfollow.add_argument("target", metavar="HANDLE|URL")
+    for name, text in (
+        ("following", "List whom the board follows."),
+        ("followers", "List the board's followers."),
+    ):
+        listing = command(name, text)
+        listing.add_argument("--json", action="store_true", help="print a JSON array")
+    block = command("block", "Block a domain and its subdomains: refuse their activities.")
+    block.add_argument("domain", metavar="DOMAIN", help="e.g. spam.example (or @user@spam.example)")
+    block.add_argument("--reason", default="", help="why, for the record")
+    unblock = command("unblock", "Lift a domain block.")
+    unblock.add_argument("domain", metavar="DOMAIN")
+    blocks = command("blocks", "List blocked domains.")
+    blocks.add_argument("--json", action="store_true", help="print a JSON array")
+    deliveries = command("deliveries", "List deliveries that failed or gave up; retry one.")
+    deliveries.add_argument(
+        "--state",
+        default="failed,dead",
+        help="comma-separated states to list: pending, sent, failed, dead (default failed,dead)",
+    )
+    deliveries.add_argument("--retry", type=int, metavar="ID", help="queue delivery ID again")
+    deliveries.add_argument("--json", action="store_true", help="print a JSON array")
+    return {
+        "follow": run_follow,
+        "unfollow": run_unfollow,
+        "following": run_following,
+        "followers": run_followers,
+        "block": run_block,
+        "unblock": run_unblock,
+        "blocks": run_blocks,
+        "deliveries": run_deliveries,
+    }
+
+
+def run_follow(config: Config, args: argparse.Namespace) -> int:
+    async def follow(board: Board) -> str:
+        async with federation_client(config) as client:
+            actor = await resolve_actor(board, client, args.target)
+            await board.follow(actor)
+            return actor.id
+
+    actor_id = with_board(config, follow)
+    print(f"Follow request sent to {actor_id} (pending until accepted)")
+    return 0
+
+
+def run_unfollow(config: Config, args: argparse.Namespace) -> int:
+    async def unfollow(board: Board) -> bool:
+        async with federation_client(config) as client:
+            actor = await resolve_actor(board, client, args.target)
+            return await board.unfollow(actor)
+
+    if not with_board(config, unfollow):
+        raise UsageError(f"the board does not follow {args.target}")
+    print(f"Unfollowed {args.target}")
+    return 0
+
+
+def run_following(config: Config, args: argparse.Namespace) -> int:
+    async def listing(board: Board) -> list[dict[str, Any]]:
+        rows = await fedstore.list_following(board.db, board.urls.actor)
+        return [
+            {
+                "id": r["actor_id"],
+                "handle": f"@{r['preferred_username']}@{r['host']}"
+                if r["preferred_username"]
+                else None,
+                "name": r["name"],
+                "state": r["state"],
+                "since": r["created"],
+            }
+            for r in rows
+        ]
+
+    print_listing(with_board(config, listing), args.json, ("handle", "state", "id"))
+    return 0
+
+
+def run_followers(config: Config, args: argparse.Namespace) -> int:
+    async def listing(board: Board) -> list[dict[str, Any]]:
+        items = []
+        for state in ("accepted", "pending"):
+            rows = await fedstore.list_followers(
+                board.db, board.urls.actor, state=state, before=None, limit=100_000
+            )
+            items += [
+                {
+                    "id": r["actor_id"],
+                    "state": r["state"],
+                    "inbox": r["inbox"],
+                    "since": r["created"],
+                }
+                for r in rows
+            ]
+        return items
+
+    print_listing(with_board(config, listing), args.json, ("id", "state"))
+    return 0
+
+
+def run_block(config: Config, args: argparse.Namespace) -> int:
+    domain = _domain(args.domain)
+
+    async def block(board: Board) -> int | None:
+        return await board.block_domain(domain, args.reason)
+
+    removed = with_board(config, block)
+    if removed is None:
+        print(f"{domain} was blocked already")
+    else:
+        print(f"Blocked {domain} and its subdomains; removed {removed} followers")
+    return 0
+
+
+def run_unblock(config: Config, args: argparse.Namespace) -> int:
+    domain = _domain(args.domain)
+
+    async def unblock(board: Board) -> bool:
+        return await board.unblock_domain(domain)
+
+    if not with_board(config, unblock):
+        raise UsageError(f"{domain} is not blocked")
+    print(f"Unblocked {domain}")
+    return 0
+
+
+def run_blocks(config: Config, args: argparse.Namespace) -> int:
+    async def listing(board: Board) -> list[dict[str, Any]]:
+        return [dict(r) for r in await fedstore.list_blocked_domains(board.db)]
+
+    print_listing(with_board(config, listing), args.json, ("domain", "created", "reason"))
+    return 0
+
+
+def _domain(value: str) -> str:
+    try:
+        return normalise_domain(value)
+    except HostError as exc:
+        raise UsageError(f"not a domain: {value!r} ({exc.reason})") from exc
+
+
+DELIVERY_STATES = ("pending", "sent", "failed", "dead")
+
+
+def run_deliveries(config: Config, args: argparse.Namespace) -> int:
+    if args.retry is not None:
+
+        async def retry(board: Board) -> bool:
+            return await board.retry_delivery(args.retry)
+
+        if not with_board(config, retry):
+            raise UsageError(f"delivery {args.retry} does not exist or is not failed or dead")
+        print(f"Delivery {args.retry} is queued again")
+        return 0
+    states = tuple(s.strip() for s in args.state.split(",") if s.strip())
+    if not states or any(s not in DELIVERY_STATES for s in states):
+        raise UsageError(f"--state takes {', '.join(DELIVERY_STATES)}")
+
+    async def listing(board: Board) -> list[dict[str, Any]]:
+        rows = await fedstore.list_deliveries(board.db, states, limit=10_000)
+        return [dict(r) for r in rows]
+
+    print_listing(with_board(config, listing), args.json, ("id", "state", "host", "last_error"))
+    return 0

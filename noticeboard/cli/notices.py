@@ -1,0 +1,176 @@
+"""Notices from the command line: post, edit, delete, pin, unpin, done."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from federation.database import from_db_time, utcnow
+from noticeboard import store
+from noticeboard.board import Board
+from noticeboard.cli.base import AddCommand, Handler, Parser, UsageError, with_board
+from noticeboard.config import Config
+from noticeboard.kinds import KINDS
+from noticeboard.posts import InvalidNotice, NoticeDraft, validate_draft
+from noticeboard.urls import BoardUrls
+
+
+def register(command: AddCommand) -> dict[str, Handler]:
+    post = command("post", "Publish a notice exactly as the web form does; prints its URL.")
+    _draft_arguments(post, required=True)
+    edit = command("edit", "Change a notice; followers get an Update. Prints its URL.")
+    _notice_argument(edit)
+    _draft_arguments(edit, required=False)
+    for name, text in (
+        ("delete", "Delete a notice; followers get a Delete and its address answers 410."),
+        ("pin", "Pin a notice to the top of the board and of the board's Mastodon profile."),
+        ("unpin", "Unpin a notice."),
+        ("done", "Mark an offer or request as done; followers get an Update."),
+    ):
+        _notice_argument(command(name, text))
+    return {
+        "post": run_post,
+        "edit": run_edit,
+        "delete": run_delete,
+        "pin": run_pin,
+        "unpin": run_pin,
+        "done": run_done,
+    }
+
+
+def _notice_argument(parser: Parser) -> None:
+    parser.add_argument("notice", metavar="URL", help="the notice's address (or its number)")
+
+
+def _draft_arguments(parser: Parser, *, required: bool) -> None:
+    parser.add_argument("--title", required=required, help="the notice's title")
+    parser.add_argument(
+        "--body", required=required, help="the text, in Markdown ('-' reads standard input)"
+    )
+    parser.add_argument("--category", help="one word, federated as a hashtag, e.g. Treffen")
+    parser.add_argument(
+        "--type",
+        default="announcement" if required else None,
+        choices=[kind.id for kind in KINDS],
+        metavar="TYPE",
+        help="kind of notice: " + ", ".join(kind.id for kind in KINDS),
+    )
+    parser.add_argument("--valid-until", metavar="DATE", help="last valid day (2026-12-24)")
+    parser.add_argument("--lang", metavar="CODE", help="language of the notice, e.g. de, tr")
+
+
+def _draft(config: Config, args: argparse.Namespace, current: dict[str, Any]) -> NoticeDraft:
+    """Validate the given options, taking what is not given from the current notice."""
+
+    def pick(name: str) -> Any:
+        value = getattr(args, name)
+        return current.get(name) if value is None else value
+
+    body = pick("body")
+    body = sys.stdin.read() if body == "-" else body
+    try:
+        return validate_draft(
+            pick("title") or "",
+            body or "",
+            pick("category"),
+            kind=pick("type"),
+            valid_until=pick("valid_until"),
+            lang=pick("lang"),
+            # an unchanged date of an existing notice may lie in the past
+            now=utcnow() if args.valid_until is not None or not current else None,
+            timezone=config.timezone,
+        )
+    except InvalidNotice as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def run_post(config: Config, args: argparse.Namespace) -> int:
+    draft = _draft(config, args, {})
+
+    async def publish(board: Board) -> Any:
+        return await board.publish_notice(draft, None)
+
+    print(with_board(config, publish).url)
+    return 0
+
+
+def run_edit(config: Config, args: argparse.Namespace) -> int:
+    notice_id = notice_id_from(args.notice, config)
+
+    async def edit(board: Board) -> bool:
+        row = await store.get_notice_by_id(board.db, notice_id)
+        if row is None:
+            return False
+        return await board.edit_notice(notice_id, _draft(config, args, _current(row, config)))
+
+    _report(with_board(config, edit), args, config, notice_id, "cannot be edited")
+    return 0
+
+
+def _current(row: Any, config: Config) -> dict[str, Any]:
+    until = None
+    if row["valid_until"]:
+        last = from_db_time(row["valid_until"]).astimezone(ZoneInfo(config.timezone))
+        until = last.isoformat()
+    return {
+        "title": row["title"],
+        "body": row["body_md"],
+        "category": row["category"],
+        "type": row["kind"],
+        "valid_until": until,
+        "lang": row["lang"],
+    }
+
+
+def run_delete(config: Config, args: argparse.Namespace) -> int:
+    notice_id = notice_id_from(args.notice, config)
+
+    async def delete(board: Board) -> bool:
+        return await board.delete_notice(notice_id)
+
+    _report(with_board(config, delete), args, config, notice_id, "cannot be deleted")
+    return 0
+
+
+def run_pin(config: Config, args: argparse.Namespace) -> int:
+    notice_id = notice_id_from(args.notice, config)
+    pinned = args.command == "pin"
+
+    async def pin(board: Board) -> bool:
+        return await board.pin_notice(notice_id, pinned)
+
+    state = "pinned already" if pinned else "not pinned"
+    _report(with_board(config, pin), args, config, notice_id, f"does not exist or is {state}")
+    return 0
+
+
+def run_done(config: Config, args: argparse.Namespace) -> int:
+    notice_id = notice_id_from(args.notice, config)
+
+    async def done(board: Board) -> bool:
+        return await board.mark_done(notice_id)
+
+    problem = "does not exist, is done already, or is not an offer or request"
+    _report(with_board(config, done), args, config, notice_id, problem)
+    return 0
+
+
+def _report(
+    ok: bool, args: argparse.Namespace, config: Config, notice_id: int, problem: str
+) -> None:
+    if not ok:
+        raise UsageError(f"notice {args.notice} {problem}")
+    print(BoardUrls(config.base_url, config.username).notice(notice_id))
+
+
+def notice_id_from(value: str, config: Config) -> int:
+    """Accept a notice's web address, its ActivityPub id (the same) or its number."""
+    prefix = f"{config.base_url}/notices/"
+    text = value.strip()
+    if text.startswith(prefix):
+        text = text[len(prefix) :].split("/")[0].split("?")[0].split("#")[0]
+    if not text.isdigit() or len(text) > 18:
+        raise UsageError(f"not a notice of this board: {value!r}")
+    return int(text)

@@ -1,0 +1,76 @@
+"""Setting up and running a board: init and serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+import uvicorn
+
+from noticeboard.app import create_app
+from noticeboard.board import initialise
+from noticeboard.cli.base import AddCommand, Handler, UsageError, with_board
+from noticeboard.config import Config
+
+
+def register(command: AddCommand) -> dict[str, Handler]:
+    command("init", "Create the data folder, database, keys and first admin (safe to repeat).")
+    serve = command("serve", "Run the board's web server with its delivery worker.")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--ssl-certfile", metavar="FILE", help="serve https with this certificate")
+    serve.add_argument("--ssl-keyfile", metavar="FILE", help="the certificate's private key")
+    serve.add_argument(
+        "--proxy-headers", action="store_true", help="trust X-Forwarded-* from the reverse proxy"
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        metavar="IPS",
+        help="comma-separated proxy addresses trusted with --proxy-headers (default 127.0.0.1)",
+    )
+    return {"init": run_init, "serve": run_serve}
+
+
+def run_init(config: Config, args: argparse.Namespace) -> int:
+    result = asyncio.run(initialise(config, os.environ.get("AUSHANG_ADMIN_PASSWORD")))
+    print(f"Board '{config.name}' is ready in {config.data_dir}")
+    if result.created_admin:
+        print(f"First admin account: {result.created_admin}")
+        if result.admin_password:
+            print(f"Password (shown only now, please write it down): {result.admin_password}")
+        else:
+            print("Password: the one given in AUSHANG_ADMIN_PASSWORD")
+    elif os.environ.get("AUSHANG_ADMIN_PASSWORD") is None:
+        print("Staff accounts exist already; passwords are not shown again.")
+    print(f"Staff sign in at {config.base_url}/login")
+    print(f"Residents follow it from Mastodon as {config.handle}")
+    return 0
+
+
+def run_serve(config: Config, args: argparse.Namespace) -> int:
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        raise UsageError("--ssl-certfile and --ssl-keyfile go together")
+    with_board(config, lambda board: asyncio.sleep(0))  # fail early and clearly if not ready
+    app = create_app(config)
+    scheme = "https" if args.ssl_certfile else "http"
+    print(
+        f"Aushang serves '{config.name}' on {scheme}://{args.host}:{args.port}/ "
+        f"(public address {config.base_url}/)",
+        flush=True,
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+        proxy_headers=args.proxy_headers,
+        forwarded_allow_ips=args.forwarded_allow_ips if args.proxy_headers else None,
+        log_level="info",
+        server_header=False,
+    )
+    return 0

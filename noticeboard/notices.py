@@ -1,0 +1,159 @@
+"""What staff do with notices: publish, edit, delete, pin, mark done, and expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from federation import delivery
+from federation import store as fedstore
+from federation.database import Database
+from federation.vocab import PUBLIC, build_activity
+from noticeboard import store
+from noticeboard.config import Config
+from noticeboard.kinds import get_kind
+from noticeboard.notes import create_activity, notice_to_note, update_activity
+from noticeboard.posts import NoticeDraft, render_markdown
+from noticeboard.urls import BoardUrls
+
+
+@dataclass(frozen=True)
+class Published:
+    notice_id: int
+    url: str
+    followers: int
+    inboxes: int
+
+
+class NoticeActions:
+    """The notice use cases of a Board (mixed into it; they share its database and clock)."""
+
+    config: Config
+    db: Database
+    urls: BoardUrls
+    clock: Callable[[], datetime]
+    wake_delivery: Callable[[], None]
+
+    async def publish_notice(self, draft: NoticeDraft, author_id: int | None) -> Published:
+        """Store a notice, its Create and one delivery per follower inbox in one transaction."""
+        now = self.clock()
+        new = _new_notice(draft, author_id)
+        async with self.db.transaction() as conn:
+            notice_id = await store.insert_notice(conn, new, now)
+            ap_id = self.urls.notice(notice_id)
+            activity_id = f"{ap_id}/activity"
+            await store.set_notice_federation_ids(conn, notice_id, ap_id, activity_id)
+            note = notice_to_note(
+                await store.get_notice_in(conn, notice_id), self.urls, self.config
+            )
+            count = await delivery.enqueue_to_followers(
+                conn, create_activity(note, self.urls, activity_id), self.urls.actor, now
+            )
+        self.wake_delivery()
+        followers = await fedstore.count_followers(self.db, self.urls.actor)
+        return Published(notice_id, ap_id, followers, count)
+
+    async def mark_done(self, notice_id: int) -> bool:
+        """Mark an offer or request done (given away, found ...) and tell the followers."""
+        row = await store.get_notice_by_id(self.db, notice_id)
+        if row is None or get_kind(row["kind"]).done_label is None:
+            return False
+        async with self.db.transaction() as conn:
+            if not await store.mark_notice_done(conn, notice_id, self.clock()):
+                return False
+            await self._federate_update(conn, notice_id)
+        self.wake_delivery()
+        return True
+
+    async def expire_due(self) -> int:
+        """Take notices past their validity off the board and tell followers (Update or Delete)."""
+        rows = await store.list_notices_to_expire(self.db, self.clock())
+        for row in rows:
+            async with self.db.transaction() as conn:
+                if not await store.mark_notice_expired(conn, row["id"], self.clock()):
+                    continue
+                if self.config.notices.on_expiry == "delete":
+                    await self._federate_delete(conn, row["id"])
+                else:
+                    await self._federate_update(conn, row["id"], expired=True)
+        if rows:
+            self.wake_delivery()
+        return len(rows)
+
+    async def _federate_update(
+        self, conn: aiosqlite.Connection, notice_id: int, *, expired: bool = False
+    ) -> None:
+        await store.touch_notice(conn, notice_id, self.clock())
+        row = await store.get_notice_in(conn, notice_id)
+        note = notice_to_note(row, self.urls, self.config, expired=expired)
+        await delivery.enqueue_to_followers(
+            conn, update_activity(note, self.urls), self.urls.actor, self.clock()
+        )
+
+    async def _federate_delete(self, conn: aiosqlite.Connection, notice_id: int) -> None:
+        ap_id = self.urls.notice(notice_id)
+        tombstone = {"id": ap_id, "type": "Tombstone"}
+        activity = build_activity(
+            "Delete",
+            f"{ap_id}#delete",
+            self.urls.actor,
+            tombstone,
+            to=[PUBLIC],
+            cc=[self.urls.followers],
+        )
+        await delivery.enqueue_to_followers(conn, activity, self.urls.actor, self.clock())
+
+    async def edit_notice(self, notice_id: int, draft: NoticeDraft) -> bool:
+        """Change a notice; followers get an Update carrying `updated`."""
+        async with self.db.transaction() as conn:
+            if not await store.update_notice(
+                conn, notice_id, _new_notice(draft, None), self.clock()
+            ):
+                return False
+            await self._federate_update(conn, notice_id)
+        self.wake_delivery()
+        return True
+
+    async def delete_notice(self, notice_id: int) -> bool:
+        """Delete a notice; followers get a Delete, and its URL answers 410 with a Tombstone."""
+        async with self.db.transaction() as conn:
+            if not await store.mark_notice_deleted(conn, notice_id, self.clock()):
+                return False
+            await self._federate_delete(conn, notice_id)
+        self.wake_delivery()
+        return True
+
+    async def pin_notice(self, notice_id: int, pinned: bool) -> bool:
+        """Pin a notice to the top of the board and the actor's `featured` collection."""
+        async with self.db.transaction() as conn:
+            if not await store.set_notice_pinned(conn, notice_id, pinned):
+                return False
+            # Mastodon announces pins to followers as Add/Remove on the featured collection.
+            activity = build_activity(
+                "Add" if pinned else "Remove",
+                self.urls.new_activity(),
+                self.urls.actor,
+                self.urls.notice(notice_id),
+                to=[PUBLIC],
+                cc=[self.urls.followers],
+            )
+            activity["target"] = self.urls.featured
+            await delivery.enqueue_to_followers(conn, activity, self.urls.actor, self.clock())
+        self.wake_delivery()
+        return True
+
+
+def _new_notice(draft: NoticeDraft, author_id: int | None) -> store.NewNotice:
+    return store.NewNotice(
+        title=draft.title,
+        body_md=draft.body,
+        body_html=str(render_markdown(draft.body)),
+        category=draft.category,
+        author_id=author_id,
+        kind=draft.kind,
+        valid_until=draft.valid_until,
+        lang=draft.lang,
+    )
