@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from markupsafe import Markup, escape
 
 from federation.database import Row, from_db_time
@@ -38,6 +38,8 @@ def summary_line(notice: Row, config: Config, *, expired: bool = False) -> str:
         return f"{EXPIRED_SYMBOL} {gettext(N_('No longer current'))}"
     if notice["done"] and kind.done_label:
         return f"{DONE_SYMBOL} {gettext(kind.done_label)}"
+    if notice["kind"] == "event" and notice["event_start"]:
+        return f"{kind.symbol} {event_line(notice, config)}"
     line = f"{kind.symbol} {gettext(kind.label)}"
     if notice["valid_until"]:
         last_day = from_db_time(notice["valid_until"]) - _ONE_SECOND
@@ -46,8 +48,44 @@ def summary_line(notice: Row, config: Config, *, expired: bool = False) -> str:
     return line
 
 
+def event_line(notice: Row, config: Config) -> str:
+    """'Sa., 12.12., 15:00–17:00 · Hof der Nordstraße 12': what Mastodon shows of an Event."""
+    start = _local(from_db_time(notice["event_start"]), config)
+    end = _local(from_db_time(notice["event_end"]), config) if notice["event_end"] else None
+    when = format_datetime(start, "EEE, dd.MM., HH:mm", locale=config.language)
+    if end and end.date() == start.date():
+        when += "–" + format_datetime(end, "HH:mm", locale=config.language)
+    elif end:
+        when += " – " + format_datetime(end, "EEE, dd.MM., HH:mm", locale=config.language)
+    where = notice["place_name"] or notice["online_url"]
+    return f"{when} · {where}" if where else when
+
+
+def _event_fields(notice: Row, config: Config) -> Json:
+    fields: Json = {
+        "name": notice["title"],
+        "summary": event_line(notice, config),
+        "startTime": ap_time(from_db_time(notice["event_start"])),
+    }
+    if notice["event_end"]:
+        fields["endTime"] = ap_time(from_db_time(notice["event_end"]))
+    if notice["place_name"]:
+        place: Json = {"type": "Place", "name": notice["place_name"]}
+        if notice["place_address"]:
+            place["address"] = notice["place_address"]
+        if notice["latitude"] is not None and notice["longitude"] is not None:
+            place["latitude"] = notice["latitude"]
+            place["longitude"] = notice["longitude"]
+        fields["location"] = place
+    if notice["online_url"]:
+        fields["attachment"] = [
+            {"type": "Link", "href": notice["online_url"], "name": notice["online_url"]}
+        ]
+    return fields
+
+
 def notice_to_note(notice: Row, urls: BoardUrls, config: Config, *, expired: bool = False) -> Json:
-    """A notice as a Note: bold title line, summary line, Markdown body as HTML, hashtags."""
+    """A notice as a Note (an Event for events): bold title, summary line, body, hashtags."""
     url = urls.notice(notice["id"])
     tags = notice_hashtags(notice, config)
     links = " ".join(
@@ -72,6 +110,11 @@ def notice_to_note(notice: Row, urls: BoardUrls, config: Config, *, expired: boo
         "tag": [{"type": "Hashtag", "name": f"#{t}", "href": urls.tag(t.lower())} for t in tags],
         "replies": f"{url}/replies",
     }
+    if notice["kind"] == "event" and notice["event_start"]:
+        # Event-aware servers (Mobilizon, Gancio, Friendica) read the times and place;
+        # Mastodon shows name, summary and the link.
+        note["type"] = "Event"
+        note.update(_event_fields(notice, config))
     lang = notice["lang"] or config.language
     note["contentMap"] = {lang: note["content"]}
     if notice["updated"]:

@@ -147,6 +147,7 @@ class NoticeActions:
 
 
 def _new_notice(draft: NoticeDraft, author_id: int | None) -> store.NewNotice:
+    event = draft.event
     return store.NewNotice(
         title=draft.title,
         body_md=draft.body,
@@ -156,4 +157,11 @@ def _new_notice(draft: NoticeDraft, author_id: int | None) -> store.NewNotice:
         kind=draft.kind,
         valid_until=draft.valid_until,
         lang=draft.lang,
+        event_start=event.start if event else None,
+        event_end=event.end if event else None,
+        place_name=event.place_name if event else None,
+        place_address=event.place_address if event else None,
+        latitude=event.latitude if event else None,
+        longitude=event.longitude if event else None,
+        online_url=event.online_url if event else None,
     )

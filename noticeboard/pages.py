@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -12,6 +13,7 @@ import noticeboard.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation import store as fedstore
 from noticeboard import store
 from noticeboard.activitypub import PROFILE_FIELD_LABELS
+from noticeboard.calendar import events_calendar
 from noticeboard.feeds import atom_feed
 from noticeboard.i18n import N_
 from noticeboard.kinds import KINDS, get_kind, is_kind
@@ -143,6 +145,45 @@ async def feed(request: Request) -> Response:
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
+async def events(request: Request) -> Response:
+    s = services(request)
+    now = s.board.clock()
+    rows = await store.list_upcoming_events(s.board.db, now)
+    return s.renderer.page(
+        request,
+        "events.html",
+        notices=[notice_view(r, s.board.urls, now=now) for r in rows],
+        page_title=N_("Upcoming events"),
+    )
+
+
+async def calendar(request: Request) -> Response:
+    board = services(request).board
+    rows = await store.list_upcoming_events(board.db, board.clock() - CALENDAR_PAST, limit=500)
+    body = events_calendar(rows, board.config, board.urls, name=board.config.name)
+    return _ics(body, "aushang.ics")
+
+
+async def notice_ics(request: Request) -> Response:
+    board = services(request).board
+    row = await store.get_notice_by_id(board.db, request.path_params["notice_id"])
+    if row is None or row["kind"] != "event" or not row["event_start"]:
+        return PlainTextResponse("no such event", status_code=404)
+    body = events_calendar([row], board.config, board.urls, name=row["title"])
+    return _ics(body, f"termin-{row['id']}.ics")
+
+
+def _ics(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+CALENDAR_PAST = timedelta(days=30)  # recent events stay in subscribed calendars for a while
+
+
 async def healthz(request: Request) -> Response:
     await services(request).board.db.fetchone("SELECT 1")
     return PlainTextResponse("ok")
@@ -152,6 +193,9 @@ routes = [
     Route("/", home),
     Route("/about", profile),
     Route("/archive", archive),
+    Route("/events", events),
+    Route("/calendar.ics", calendar),
+    Route("/notices/{notice_id:rowid}.ics", notice_ics),
     Route("/feed.atom", feed),
     Route("/feed/{kind}.atom", feed),
     Route("/notices/{notice_id:rowid}", notice),

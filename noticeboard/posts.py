@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +24,17 @@ _markdown.disable(["image", "heading", "table"], ignoreInvalid=True)
 
 
 @dataclass(frozen=True)
+class EventDetails:
+    start: datetime
+    end: datetime
+    place_name: str | None = None
+    place_address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    online_url: str | None = None
+
+
+@dataclass(frozen=True)
 class NoticeDraft:
     title: str
     body: str
@@ -30,6 +42,7 @@ class NoticeDraft:
     kind: str = DEFAULT_KIND
     valid_until: datetime | None = None
     lang: str | None = None
+    event: EventDetails | None = None
 
 
 class InvalidNotice(ValueError):
@@ -50,6 +63,7 @@ def validate_draft(
     lang: str | None = None,
     now: datetime | None = None,
     timezone: str = "Europe/Berlin",
+    event: Mapping[str, str | None] | None = None,
 ) -> NoticeDraft:
     """Check a draft from the form or the command line; raise InvalidNotice with reasons."""
     title, body = title.strip(), body.strip()
@@ -80,9 +94,81 @@ def validate_draft(
     lang = (lang or "").strip().lower() or None
     if lang is not None and not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", lang):
         errors["lang"] = N_("Please use a language code like de, en or tr.")
+    details = None
+    if kind == "event":
+        details = _event_details(event or {}, timezone, errors)
+        if details is not None and until is None:
+            until = details.end  # an event is current until it ends
     if errors:
         raise InvalidNotice(errors)
-    return NoticeDraft(title, body, category, kind, until, lang)
+    return NoticeDraft(title, body, category, kind, until, lang, details)
+
+
+def _event_details(
+    fields: Mapping[str, str | None], timezone: str, errors: dict[str, str]
+) -> EventDetails | None:
+    """Read start, end, place and link of an event; errors go into `errors`."""
+
+    def text(name: str, limit: int = 300) -> str | None:
+        value = (fields.get(name) or "").strip()
+        return value[:limit] or None
+
+    start = _moment(text("start"), timezone)
+    end = _moment(text("end"), timezone) if text("end") else None
+    if start is None:
+        errors["start"] = N_("Please enter when the event starts, e.g. 2026-12-24 18:00.")
+    if text("end") and end is None:
+        errors["end"] = N_("Please enter when the event ends, e.g. 2026-12-24 20:00.")
+    if start and end and end < start:
+        errors["end"] = N_("The event cannot end before it starts.")
+    online = text("online_url", 1000)
+    if online and not re.fullmatch(r"https?://[^\s<>\"]+", online):
+        errors["online_url"] = N_("Please enter a web address starting with https://.")
+    if not text("place_name") and not online:
+        errors["place_name"] = N_("Please enter where the event takes place.")
+    coordinates = _coordinates(text("latitude"), text("longitude"), errors)
+    if start is None or "end" in errors or "online_url" in errors or "place_name" in errors:
+        return None
+    return EventDetails(
+        start=start,
+        end=end or start + DEFAULT_EVENT_LENGTH,
+        place_name=text("place_name"),
+        place_address=text("place_address"),
+        latitude=coordinates[0],
+        longitude=coordinates[1],
+        online_url=online,
+    )
+
+
+DEFAULT_EVENT_LENGTH = timedelta(hours=2)
+
+
+def _moment(value: str | None, timezone: str) -> datetime | None:
+    """Read '2026-12-24 18:00' or ISO 8601; without an offset it is the board's local time."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace(" ", "T", 1))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment.astimezone(UTC)
+
+
+def _coordinates(
+    lat: str | None, lon: str | None, errors: dict[str, str]
+) -> tuple[float | None, float | None]:
+    if not lat and not lon:
+        return None, None
+    try:
+        latitude, longitude = float(lat or ""), float(lon or "")
+    except ValueError:
+        latitude = longitude = float("nan")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        errors["latitude"] = N_("Coordinates are two numbers, e.g. 51.4556 and 7.0116.")
+        return None, None
+    return latitude, longitude
 
 
 def parse_valid_until(text: str, timezone: str) -> datetime:

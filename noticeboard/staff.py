@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -170,6 +171,15 @@ async def _request_view(s: Services, row: Any) -> FollowRequestView:
 
 
 DRAFT_FIELDS = ("title", "body", "category", "kind", "valid_until")
+EVENT_FIELDS = (
+    "start",
+    "end",
+    "place_name",
+    "place_address",
+    "online_url",
+    "latitude",
+    "longitude",
+)
 
 
 def _compose_page(
@@ -193,7 +203,7 @@ async def _draft_or_page(
 ) -> tuple[NoticeDraft | None, Response | None]:
     """Validate the posted draft; answer with the form again for errors or a preview."""
     s = services(request)
-    values = {k: _field(form, k) for k in DRAFT_FIELDS}
+    values = {k: _field(form, k) for k in (*DRAFT_FIELDS, *EVENT_FIELDS)}
     try:
         draft = validate_draft(
             values["title"],
@@ -203,6 +213,7 @@ async def _draft_or_page(
             valid_until=values["valid_until"],
             now=s.board.clock(),
             timezone=s.board.config.timezone,
+            event={k: values[k] for k in EVENT_FIELDS},
         )
     except InvalidNotice as exc:
         page = _compose_page(
@@ -260,15 +271,24 @@ async def edit(request: Request) -> Response:
 
 def _form_values(row: Any, s: Services) -> dict[str, str]:
     view = notice_view(row, s.board.urls)
-    until = (
-        view.valid_until.astimezone(ZoneInfo(s.board.config.timezone)) if view.valid_until else None
-    )
+    zone = ZoneInfo(s.board.config.timezone)
+
+    def local(moment: datetime | None, fmt: str) -> str:
+        return moment.astimezone(zone).strftime(fmt) if moment else ""
+
     return {
         "title": row["title"],
         "body": row["body_md"],
         "category": row["category"] or "",
         "kind": row["kind"],
-        "valid_until": until.date().isoformat() if until else "",
+        "valid_until": "" if row["kind"] == "event" else local(view.valid_until, "%Y-%m-%d"),
+        "start": local(view.event_start, "%Y-%m-%dT%H:%M"),
+        "end": local(view.event_end, "%Y-%m-%dT%H:%M"),
+        "place_name": row["place_name"] or "",
+        "place_address": row["place_address"] or "",
+        "online_url": row["online_url"] or "",
+        "latitude": "" if row["latitude"] is None else str(row["latitude"]),
+        "longitude": "" if row["longitude"] is None else str(row["longitude"]),
     }
 
 

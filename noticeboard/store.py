@@ -20,6 +20,20 @@ class NewNotice:
     kind: str = "announcement"
     valid_until: datetime | None = None
     lang: str | None = None
+    event_start: datetime | None = None
+    event_end: datetime | None = None
+    place_name: str | None = None
+    place_address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    online_url: str | None = None
+
+    def columns(self) -> dict[str, object]:
+        """The notice as column values, times in storage form."""
+        return {
+            name: to_db_time(value) if isinstance(value, datetime) else value
+            for name, value in self.__dict__.items()
+        }
 
 
 # --- settings -------------------------------------------------------------------
@@ -64,20 +78,11 @@ async def get_staff_by_id(db: Database, staff_id: int) -> Row | None:
 
 
 async def insert_notice(conn: aiosqlite.Connection, notice: NewNotice, now: datetime) -> int:
+    values = {**notice.columns(), "published": to_db_time(now)}
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
     cursor = await conn.execute(
-        "INSERT INTO notices (title, body_md, body_html, category, author_id, kind, valid_until, "
-        "lang, published) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            notice.title,
-            notice.body_md,
-            notice.body_html,
-            notice.category,
-            notice.author_id,
-            notice.kind,
-            _time_or_none(notice.valid_until),
-            notice.lang,
-            to_db_time(now),
-        ),
+        f"INSERT INTO notices ({names}) VALUES ({marks})", tuple(values.values())
     )
     return int(cursor.lastrowid or 0)
 
@@ -105,25 +110,16 @@ async def get_notice_including_deleted(db: Database, notice_id: int) -> Row | No
 async def update_notice(
     conn: aiosqlite.Connection, notice_id: int, notice: NewNotice, now: datetime
 ) -> bool:
+    """Change a notice's content; an expired one whose new date lies ahead is current again."""
+    values = {k: v for k, v in notice.columns().items() if k != "author_id"}
+    values["updated"] = to_db_time(now)
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    until = values["valid_until"]
     cursor = await conn.execute(
-        "UPDATE notices SET title = ?, body_md = ?, body_html = ?, category = ?, kind = ?, "
-        "valid_until = ?, lang = ?, updated = ?, "
+        f"UPDATE notices SET {assignments}, "
         "expired = CASE WHEN ? IS NULL OR ? > ? THEN NULL ELSE expired END "
         "WHERE id = ? AND deleted IS NULL",
-        (
-            notice.title,
-            notice.body_md,
-            notice.body_html,
-            notice.category,
-            notice.kind,
-            _time_or_none(notice.valid_until),
-            notice.lang,
-            to_db_time(now),
-            _time_or_none(notice.valid_until),
-            _time_or_none(notice.valid_until),
-            to_db_time(now),
-            notice_id,
-        ),
+        (*values.values(), until, until, to_db_time(now), notice_id),
     )
     return cursor.rowcount > 0
 
@@ -144,10 +140,6 @@ async def set_notice_pinned(conn: aiosqlite.Connection, notice_id: int, pinned: 
         (int(pinned), notice_id, int(pinned)),
     )
     return cursor.rowcount > 0
-
-
-def _time_or_none(moment: datetime | None) -> str | None:
-    return to_db_time(moment) if moment else None
 
 
 async def get_notice_by_id(db: Database, notice_id: int) -> Row | None:
@@ -179,6 +171,15 @@ async def list_pinned_notices(db: Database) -> list[Row]:
     """Pinned notices, newest first (shown above the others and in `featured`)."""
     return await db.fetchall(
         "SELECT * FROM notices WHERE deleted IS NULL AND pinned = 1 ORDER BY published DESC"
+    )
+
+
+async def list_upcoming_events(db: Database, now: datetime, limit: int = 100) -> list[Row]:
+    """Events that have not ended yet, soonest first."""
+    return await db.fetchall(
+        "SELECT * FROM notices WHERE deleted IS NULL AND kind = 'event' AND event_end > ? "
+        "ORDER BY event_start LIMIT ?",
+        (to_db_time(now), limit),
     )
 
 

@@ -28,6 +28,11 @@ class NoticeView:
     expired: bool = False
     pinned: bool = False
     lang: str | None = None
+    event_start: datetime | None = None
+    event_end: datetime | None = None
+    place_name: str | None = None
+    place_address: str | None = None
+    online_url: str | None = None
     delivery_total: int = 0
     delivery_sent: int = 0
     delivery_pending: int = 0
@@ -63,6 +68,11 @@ def notice_view(
         expired=bool(row["expired"]) or bool(now and valid_until and valid_until <= now),
         pinned=bool(row["pinned"]),
         lang=row["lang"],
+        event_start=_time(row["event_start"]),
+        event_end=_time(row["event_end"]),
+        place_name=row["place_name"],
+        place_address=row["place_address"],
+        online_url=row["online_url"],
         delivery_total=sum(counts.values()),
         delivery_sent=counts.get("sent", 0),
         delivery_pending=counts.get("pending", 0),

@@ -59,6 +59,10 @@ def _draft_arguments(parser: Parser, *, required: bool) -> None:
     )
     parser.add_argument("--valid-until", metavar="DATE", help="last valid day (2026-12-24)")
     parser.add_argument("--lang", metavar="CODE", help="language of the notice, e.g. de, tr")
+    parser.add_argument("--start", metavar="WHEN", help="event start, ISO 8601 (2026-12-24T18:00)")
+    parser.add_argument("--end", metavar="WHEN", help="event end, ISO 8601")
+    parser.add_argument("--place", metavar="TEXT", help="event place: 'name' or 'name, address'")
+    parser.add_argument("--online", metavar="URL", help="link of an online event")
 
 
 def _draft(config: Config, args: argparse.Namespace, current: dict[str, Any]) -> NoticeDraft:
@@ -81,9 +85,25 @@ def _draft(config: Config, args: argparse.Namespace, current: dict[str, Any]) ->
             # an unchanged date of an existing notice may lie in the past
             now=utcnow() if args.valid_until is not None or not current else None,
             timezone=config.timezone,
+            event=_event_fields(args, current),
         )
     except InvalidNotice as exc:
         raise UsageError(str(exc)) from exc
+
+
+def _event_fields(args: argparse.Namespace, current: dict[str, Any]) -> dict[str, str | None]:
+    fields = {k: current.get(k) for k in ("start", "end", "place_name", "place_address")}
+    fields["online_url"] = current.get("online_url")
+    if args.start is not None:
+        fields["start"] = args.start
+    if args.end is not None:
+        fields["end"] = args.end
+    if args.place is not None:
+        name, _, address = args.place.partition(",")
+        fields["place_name"], fields["place_address"] = name.strip(), address.strip() or None
+    if args.online is not None:
+        fields["online_url"] = args.online
+    return fields
 
 
 def run_post(config: Config, args: argparse.Namespace) -> int:
@@ -119,9 +139,18 @@ def _current(row: Any, config: Config) -> dict[str, Any]:
         "body": row["body_md"],
         "category": row["category"],
         "type": row["kind"],
-        "valid_until": until,
+        "valid_until": None if row["kind"] == "event" else until,
         "lang": row["lang"],
+        "start": _iso(row["event_start"], config),
+        "end": _iso(row["event_end"], config),
+        "place_name": row["place_name"],
+        "place_address": row["place_address"],
+        "online_url": row["online_url"],
     }
+
+
+def _iso(value: str | None, config: Config) -> str | None:
+    return from_db_time(value).astimezone(ZoneInfo(config.timezone)).isoformat() if value else None
 
 
 def run_delete(config: Config, args: argparse.Namespace) -> int:

@@ -123,6 +123,19 @@ PAGES: dict[str, dict[str, Any]] = {
     },
     "archive.html": {"notices": [notice(4)], "next_url": "/archive?before=x"},
     "staff/delete.html": {"user": STAFF, "notice": notice(1)},
+    "events.html": {
+        "notices": [
+            notice(
+                5,
+                event_start=at(20),
+                event_end=at(21),
+                place_name="Hof",
+                place_address="Nordstraße 12",
+                online_url="https://meet.example/x",
+            )
+        ]
+    },
+    "events.html#empty": {"notices": []},
     "staff/problems.html": {
         "user": STAFF,
         "deliveries": [
