@@ -25,8 +25,9 @@ from federation.vocab import (
     get_type,
     is_public,
 )
-from noticeboard import store
+from noticeboard import store, store_polls
 from noticeboard.config import Config
+from noticeboard.polls import count_vote
 from noticeboard.sanitize import clean_html, clean_text
 from noticeboard.urls import BoardUrls
 
@@ -175,6 +176,9 @@ class BoardInbox:
             await fedstore.set_following_state(conn, follow_id, ctx.actor.id, state, ctx.now)
 
     async def on_create(self, ctx: InboxContext) -> None:
+        if self._poll_of(ctx.activity.get("object")) is not None:
+            await self._vote(ctx)
+            return
         following = await fedstore.get_following(ctx.db, self.urls.actor, ctx.actor.id)
         addressed_to_us = self.urls.actor in [
             get_id(t) for t in as_list(ctx.activity.get("to")) + as_list(ctx.activity.get("cc"))
@@ -186,6 +190,31 @@ class BoardInbox:
             return
         async with ctx.transaction() as conn:
             await _store_remote_post(conn, obj, ctx.actor.id, ctx.now)
+
+    def _poll_of(self, obj: object) -> int | None:
+        """The local notice a vote answers: a Note with a name, inReplyTo one of our notices."""
+        if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
+            return None
+        target = get_id(obj.get("inReplyTo")) or ""
+        prefix = f"{self.urls.base}/notices/"
+        number = target[len(prefix) :] if target.startswith(prefix) else ""
+        return int(number) if number.isdigit() and len(number) <= 18 else None
+
+    async def _vote(self, ctx: InboxContext) -> None:
+        """Count a vote from Mastodon & co.: one Create{Note{name, inReplyTo}} per choice."""
+        obj = await self._trusted_object(ctx)
+        notice_id = self._poll_of(obj)
+        if obj is None or notice_id is None:
+            return
+        notice = await store.get_notice_by_id(ctx.db, notice_id)
+        if notice is None or notice["kind"] != "poll":
+            return
+        options = await store_polls.list_options(ctx.db, notice_id)
+        positions = [o["position"] for o in options if o["name"] == obj["name"]]
+        if not positions:
+            return
+        async with ctx.transaction() as conn:
+            await count_vote(conn, notice, positions, ctx.actor.id, ctx.activity["id"], ctx.now)
 
     async def on_update(self, ctx: InboxContext) -> None:
         obj = ctx.activity.get("object")
@@ -235,7 +264,7 @@ class BoardInbox:
         return obj if get_type(obj) in POST_TYPES else None
 
 
-POST_TYPES = ("Note", "Article", "Page", "Event", "Question")
+POST_TYPES = ("Note", "Article", "Page", "Event", "Question")  # what may be stored or counted
 
 
 def _authored_on_origin(obj: Json, actor: fedstore.RemoteActorRow) -> bool:

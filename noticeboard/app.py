@@ -165,13 +165,18 @@ def build_services(board: Board, http: FederationClient, clock: Clock) -> Servic
         renderer=Renderer(board.config, board.urls),
         login_limiter=RateLimiter(limit=10, window=300),
         inbox_limiter=RateLimiter(limit=300, window=60),
+        vote_limiter=RateLimiter(limit=30, window=600),
     )
 
 
 async def _expire_forever(board: Board, every: float = 60.0) -> None:
-    """Move notices past their validity to the archive and tell followers, once a minute."""
+    """Once a minute: move expired notices to the archive, send batched poll totals."""
     while True:
-        await board.expire_due()
+        try:
+            await board.expire_due()
+            await board.flush_polls()
+        except Exception:  # a database hiccup must not end the loop; the next round retries
+            log.exception("expiry or poll update failed")
         await asyncio.sleep(every)
 
 

@@ -17,7 +17,6 @@ from federation.webfinger import WebFingerError, jrd, split_acct
 from noticeboard import __version__, store
 from noticeboard.activitypub import actor_document, instance_actor_document
 from noticeboard.board import Board
-from noticeboard.notes import notice_to_note
 from noticeboard.pages import profile
 from noticeboard.rendering import activity_json, jrd_json, wants_activity_json
 from noticeboard.services import Services
@@ -196,7 +195,7 @@ async def featured(request: Request) -> Response:
     if request.path_params["username"].lower() != board.config.username:
         return _text(404, "no such actor")
     rows = await store.list_pinned_notices(board.db)
-    notes = [notice_to_note(r, board.urls, board.config) for r in rows]
+    notes = [await board.served_object(r) for r in rows]
     for item in notes:
         item.pop("@context", None)
     return activity_json(ordered_collection(board.urls.featured, len(notes), items=notes))

@@ -13,6 +13,7 @@ from federation.vocab import PUBLIC, Json, ap_time, build_activity, context
 from noticeboard.config import Config
 from noticeboard.i18n import N_, get_translations
 from noticeboard.kinds import get_kind
+from noticeboard.polls import PollState, question_fields
 from noticeboard.posts import hashtag_name
 from noticeboard.urls import BoardUrls
 
@@ -84,9 +85,17 @@ def _event_fields(notice: Row, config: Config) -> Json:
     return fields
 
 
-def notice_to_note(notice: Row, urls: BoardUrls, config: Config, *, expired: bool = False) -> Json:
-    """A notice as a Note (an Event for events): bold title, summary line, body, hashtags."""
+def notice_to_note(
+    notice: Row,
+    urls: BoardUrls,
+    config: Config,
+    *,
+    expired: bool = False,
+    poll: PollState | None = None,
+) -> Json:
+    """A notice as a Note (Event, Question): bold title, summary line, body, hashtags."""
     url = urls.notice(notice["id"])
+    expired = expired or bool(notice["expired"])
     tags = notice_hashtags(notice, config)
     links = " ".join(
         f'<a href="{urls.tag(t.lower())}" class="mention hashtag" rel="tag">#<span>{t}</span></a>'
@@ -115,6 +124,10 @@ def notice_to_note(notice: Row, urls: BoardUrls, config: Config, *, expired: boo
         # Mastodon shows name, summary and the link.
         note["type"] = "Event"
         note.update(_event_fields(notice, config))
+    if poll is not None:
+        # Only Note and Question show in full in Mastodon; residents vote in their own app.
+        note["type"] = "Question"
+        note.update(question_fields(poll))
     lang = notice["lang"] or config.language
     note["contentMap"] = {lang: note["content"]}
     if notice["updated"]:

@@ -10,12 +10,13 @@ import aiosqlite
 
 from federation import delivery
 from federation import store as fedstore
-from federation.database import Database
-from federation.vocab import PUBLIC, build_activity
-from noticeboard import store
+from federation.database import Database, Row
+from federation.vocab import PUBLIC, Json, build_activity
+from noticeboard import store, store_polls
 from noticeboard.config import Config
 from noticeboard.kinds import get_kind
 from noticeboard.notes import create_activity, notice_to_note, update_activity
+from noticeboard.polls import new_codes, poll_state
 from noticeboard.posts import NoticeDraft, render_markdown
 from noticeboard.urls import BoardUrls
 
@@ -46,9 +47,9 @@ class NoticeActions:
             ap_id = self.urls.notice(notice_id)
             activity_id = f"{ap_id}/activity"
             await store.set_notice_federation_ids(conn, notice_id, ap_id, activity_id)
-            note = notice_to_note(
-                await store.get_notice_in(conn, notice_id), self.urls, self.config
-            )
+            if draft.poll is not None:
+                await store_polls.insert_options(conn, notice_id, draft.poll.options)
+            note = await self.federated_object(conn, notice_id)
             count = await delivery.enqueue_to_followers(
                 conn, create_activity(note, self.urls, activity_id), self.urls.actor, now
             )
@@ -87,8 +88,7 @@ class NoticeActions:
         self, conn: aiosqlite.Connection, notice_id: int, *, expired: bool = False
     ) -> None:
         await store.touch_notice(conn, notice_id, self.clock())
-        row = await store.get_notice_in(conn, notice_id)
-        note = notice_to_note(row, self.urls, self.config, expired=expired)
+        note = await self.federated_object(conn, notice_id, expired=expired)
         await delivery.enqueue_to_followers(
             conn, update_activity(note, self.urls), self.urls.actor, self.clock()
         )
@@ -105,6 +105,45 @@ class NoticeActions:
             cc=[self.urls.followers],
         )
         await delivery.enqueue_to_followers(conn, activity, self.urls.actor, self.clock())
+
+    async def federated_object(
+        self, conn: aiosqlite.Connection, notice_id: int, *, expired: bool = False
+    ) -> Json:
+        """The notice as the fediverse sees it (a Question carries its current totals)."""
+        row = await store.get_notice_in(conn, notice_id)
+        poll = await poll_state(conn, row, self.clock()) if row["kind"] == "poll" else None
+        return notice_to_note(row, self.urls, self.config, expired=expired, poll=poll)
+
+    async def served_object(self, row: Row) -> Json:
+        """The notice as served at its id, with a poll's current totals."""
+        poll = await poll_state(self.db, row, self.clock()) if row["kind"] == "poll" else None
+        return notice_to_note(row, self.urls, self.config, poll=poll)
+
+    async def flush_polls(self) -> int:
+        """Send followers one Update per poll with new votes or that just closed (batched)."""
+        now = self.clock()
+        changed = {r["id"] for r in await store_polls.list_changed_polls(self.db, now)}
+        closing = {r["id"] for r in await store_polls.list_polls_to_close(self.db, now)}
+        for notice_id in sorted(changed | closing):
+            async with self.db.transaction() as conn:
+                if notice_id in closing:
+                    await store_polls.mark_closed_sent(conn, notice_id, now)
+                else:
+                    await store_polls.clear_changed(conn, notice_id)
+                await self._federate_update(conn, notice_id)
+        if changed or closing:
+            self.wake_delivery()
+        return len(changed | closing)
+
+    async def add_poll_codes(self, notice_id: int, count: int) -> list[str] | None:
+        """Make participation codes for a poll that only code holders vote in on the web."""
+        row = await store.get_notice_by_id(self.db, notice_id)
+        if row is None or row["kind"] != "poll":
+            return None
+        codes = new_codes(count)
+        async with self.db.transaction() as conn:
+            await store_polls.insert_codes(conn, notice_id, codes, self.clock())
+        return codes
 
     async def edit_notice(self, notice_id: int, draft: NoticeDraft) -> bool:
         """Change a notice; followers get an Update carrying `updated`."""
@@ -164,4 +203,7 @@ def _new_notice(draft: NoticeDraft, author_id: int | None) -> store.NewNotice:
         latitude=event.latitude if event else None,
         longitude=event.longitude if event else None,
         online_url=event.online_url if event else None,
+        poll_multiple=int(draft.poll.multiple) if draft.poll else 0,
+        poll_closes=draft.poll.closes if draft.poll else None,
+        poll_web_votes=draft.poll.web_votes if draft.poll else "anyone",
     )

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 import noticeboard.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation import store as fedstore
-from noticeboard import store
+from federation.database import Row
+from noticeboard import store, store_polls
 from noticeboard.activitypub import PROFILE_FIELD_LABELS
+from noticeboard.board import Board
 from noticeboard.calendar import events_calendar
 from noticeboard.feeds import atom_feed
 from noticeboard.i18n import N_
 from noticeboard.kinds import KINDS, get_kind, is_kind
-from noticeboard.notes import is_gone_for_federation, notice_to_note, tombstone
+from noticeboard.notes import is_gone_for_federation, tombstone
+from noticeboard.polls import MAX_OPTIONS, count_vote, poll_state
 from noticeboard.rendering import activity_json, wants_activity_json
 from noticeboard.services import Services
 from noticeboard.views import notice_view
@@ -104,11 +108,84 @@ async def notice(request: Request) -> Response:
     if row["deleted"]:
         return s.renderer.error(request, 410, N_("This notice has been deleted."))
     if wants_activity_json(request):
-        return activity_json(notice_to_note(row, s.board.urls, s.board.config))
-    view = notice_view(row, s.board.urls, now=s.board.clock())
+        return activity_json(await s.board.served_object(row))
+    now = s.board.clock()
+    view = notice_view(row, s.board.urls, now=now)
+    poll = await poll_state(s.board.db, row, now) if row["kind"] == "poll" else None
     return s.renderer.page(
-        request, "notice.html", notice=view, page_title=view.title, ap_alternate=view.url
+        request,
+        "notice.html",
+        notice=view,
+        poll=poll,
+        vote_message=VOTE_MESSAGES.get(request.query_params.get("vote", "")),
+        page_title=view.title,
+        ap_alternate=view.url,
     )
+
+
+VOTE_MESSAGES = {
+    "counted": N_("Thank you! Your vote has been counted."),
+    "already": N_("You have already voted in this poll."),
+    "closed": N_("This poll is closed."),
+    "code": N_("This code is not valid or has already been used."),
+    "choice": N_("Please choose an answer."),
+}
+VOTER_COOKIE = "aushang_voter"
+
+
+async def vote(request: Request) -> Response:
+    """A vote from the web page: one per browser, or one per participation code."""
+    s = services(request)
+    board = s.board
+    notice_id = request.path_params["notice_id"]
+    row = await store.get_notice_by_id(board.db, notice_id)
+    if row is None or row["kind"] != "poll":
+        return s.renderer.error(request, 404, N_("This notice does not exist (any more)."))
+    origin = request.headers.get("origin")
+    if origin is not None and origin != board.urls.base:
+        return s.renderer.error(request, 403, N_("Votes can only be given on this board's page."))
+    retry = s.vote_limiter.hit(request.client.host if request.client else "?")
+    if retry is not None:
+        response = s.renderer.error(request, 429, N_("Too many votes from here. Please wait."))
+        response.headers["Retry-After"] = str(int(retry) + 1)
+        return response
+    form = await request.form(max_files=0, max_fields=MAX_OPTIONS + 4, max_part_size=4096)
+    positions = [int(v) for v in form.getlist("option") if isinstance(v, str) and v.isdigit()]
+    outcome, voter_cookie = await _cast_vote(board, row, positions, form.get("code"), request)
+    response = RedirectResponse(f"/notices/{notice_id}?vote={outcome}#poll", status_code=303)
+    if voter_cookie:
+        response.set_cookie(
+            VOTER_COOKIE,
+            voter_cookie,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=board.config.scheme == "https",
+        )
+    return response
+
+
+async def _cast_vote(
+    board: Board, row: Row, positions: list[int], code: object, request: Request
+) -> tuple[str, str | None]:
+    now = board.clock()
+    state = await poll_state(board.db, row, now)
+    if state.closed:
+        return "closed", None
+    if not positions or any(p >= len(state.options) for p in positions):
+        return "choice", None
+    cookie = None
+    async with board.db.transaction() as conn:
+        if state.web_votes == "code":
+            code_text = code.strip().lower() if isinstance(code, str) else ""
+            if not await store_polls.use_code(conn, row["id"], code_text, now):
+                return "code", None
+            voter = f"code:{code_text}"
+        else:
+            cookie = request.cookies.get(VOTER_COOKIE) or secrets.token_urlsafe(16)
+            voter = f"web:{cookie[:64]}"
+        counted = await count_vote(conn, row, positions, voter, None, now)
+    return ("counted" if counted else "already"), cookie
 
 
 async def profile(request: Request) -> Response:
@@ -196,6 +273,7 @@ routes = [
     Route("/events", events),
     Route("/calendar.ics", calendar),
     Route("/notices/{notice_id:rowid}.ics", notice_ics),
+    Route("/notices/{notice_id:rowid}/vote", vote, methods=["POST"]),
     Route("/feed.atom", feed),
     Route("/feed/{kind}.atom", feed),
     Route("/notices/{notice_id:rowid}", notice),

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from noticeboard.i18n import N_
 from noticeboard.kinds import DEFAULT_KIND, is_kind
+from noticeboard.polls import PollDetails, validate_poll
 from noticeboard.sanitize import clean_html
 
 TITLE_MAX = 200
@@ -43,6 +44,7 @@ class NoticeDraft:
     valid_until: datetime | None = None
     lang: str | None = None
     event: EventDetails | None = None
+    poll: PollDetails | None = None
 
 
 class InvalidNotice(ValueError):
@@ -64,6 +66,7 @@ def validate_draft(
     now: datetime | None = None,
     timezone: str = "Europe/Berlin",
     event: Mapping[str, str | None] | None = None,
+    poll: Mapping[str, object] | None = None,
 ) -> NoticeDraft:
     """Check a draft from the form or the command line; raise InvalidNotice with reasons."""
     title, body = title.strip(), body.strip()
@@ -99,9 +102,22 @@ def validate_draft(
         details = _event_details(event or {}, timezone, errors)
         if details is not None and until is None:
             until = details.end  # an event is current until it ends
+    poll_details = None
+    if kind == "poll":
+        poll_details = _poll_details(poll or {}, now, timezone, errors)
     if errors:
         raise InvalidNotice(errors)
-    return NoticeDraft(title, body, category, kind, until, lang, details)
+    return NoticeDraft(title, body, category, kind, until, lang, details, poll_details)
+
+
+def _poll_details(
+    fields: Mapping[str, object], now: datetime | None, timezone: str, errors: dict[str, str]
+) -> PollDetails | None:
+    closes = fields.get("closes")
+    values = dict(fields)
+    if isinstance(closes, str):
+        values["closes"] = _moment(closes.strip(), timezone) or (closes.strip() or None)
+    return validate_poll(values, now, errors)
 
 
 def _event_details(

@@ -23,3 +23,4 @@ class Services:
     renderer: Renderer
     login_limiter: RateLimiter
     inbox_limiter: RateLimiter
+    vote_limiter: RateLimiter

@@ -16,7 +16,7 @@ from starlette.routing import Route
 import noticeboard.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation import store as fedstore
 from federation.database import from_db_time
-from noticeboard import auth, store
+from noticeboard import auth, store, store_polls
 from noticeboard.i18n import N_
 from noticeboard.kinds import KINDS
 from noticeboard.posts import InvalidNotice, NoticeDraft, render_markdown, validate_draft
@@ -171,6 +171,7 @@ async def _request_view(s: Services, row: Any) -> FollowRequestView:
 
 
 DRAFT_FIELDS = ("title", "body", "category", "kind", "valid_until")
+POLL_FIELDS = ("options", "multiple", "closes", "web_votes")
 EVENT_FIELDS = (
     "start",
     "end",
@@ -203,7 +204,7 @@ async def _draft_or_page(
 ) -> tuple[NoticeDraft | None, Response | None]:
     """Validate the posted draft; answer with the form again for errors or a preview."""
     s = services(request)
-    values = {k: _field(form, k) for k in (*DRAFT_FIELDS, *EVENT_FIELDS)}
+    values = {k: _field(form, k) for k in (*DRAFT_FIELDS, *EVENT_FIELDS, *POLL_FIELDS)}
     try:
         draft = validate_draft(
             values["title"],
@@ -214,6 +215,12 @@ async def _draft_or_page(
             now=s.board.clock(),
             timezone=s.board.config.timezone,
             event={k: values[k] for k in EVENT_FIELDS},
+            poll={
+                "options": values["options"].splitlines(),
+                "multiple": values["multiple"] == "1",
+                "closes": values["closes"],
+                "web_votes": values["web_votes"],
+            },
         )
     except InvalidNotice as exc:
         page = _compose_page(
@@ -259,17 +266,23 @@ async def edit(request: Request) -> Response:
     if row is None:
         return s.renderer.error(request, 404, N_("This notice does not exist (any more)."))
     if form is None:
-        return _compose_page(request, _form_values(row, s), notice_id=notice_id)
+        return _compose_page(request, await _form_values(row, s), notice_id=notice_id)
     draft, page = await _draft_or_page(request, form, notice_id)
     if draft is None:
         assert page is not None
         return page
+    if draft.poll and list(draft.poll.options) != await _option_names(s, notice_id):
+        error = N_("The answers of a published poll cannot be changed.")
+        values = {**(await _form_values(row, s)), "title": draft.title, "body": draft.body}
+        return _compose_page(
+            request, values, notice_id=notice_id, errors={"options": error}, status_code=400
+        )
     await s.board.edit_notice(notice_id, draft)
     flash(request, N_("The notice has been changed. Followers get the new version."))
     return RedirectResponse("/staff", status_code=303)
 
 
-def _form_values(row: Any, s: Services) -> dict[str, str]:
+async def _form_values(row: Any, s: Services) -> dict[str, str]:
     view = notice_view(row, s.board.urls)
     zone = ZoneInfo(s.board.config.timezone)
 
@@ -289,7 +302,17 @@ def _form_values(row: Any, s: Services) -> dict[str, str]:
         "online_url": row["online_url"] or "",
         "latitude": "" if row["latitude"] is None else str(row["latitude"]),
         "longitude": "" if row["longitude"] is None else str(row["longitude"]),
+        "options": "\n".join(await _option_names(s, row["id"])),
+        "multiple": "1" if row["poll_multiple"] else "",
+        "closes": local(
+            from_db_time(row["poll_closes"]) if row["poll_closes"] else None, "%Y-%m-%dT%H:%M"
+        ),
+        "web_votes": row["poll_web_votes"],
     }
+
+
+async def _option_names(s: Services, notice_id: int) -> list[str]:
+    return [o["name"] for o in await store_polls.list_options(s.board.db, notice_id)]
 
 
 @requires("owner", "editor")
@@ -321,6 +344,34 @@ async def pin(request: Request) -> Response:
     if await services(request).board.pin_notice(request.path_params["notice_id"], pinned):
         flash(request, N_("The notice is pinned.") if pinned else N_("The notice is unpinned."))
     return RedirectResponse("/staff", status_code=303)
+
+
+@requires("owner", "editor")
+async def poll_codes(request: Request) -> Response:
+    s = services(request)
+    notice_id = request.path_params["notice_id"]
+    form = await read_form(request) if request.method == "POST" else None
+    if isinstance(form, Response):
+        return form
+    row = await store.get_notice_by_id(s.board.db, notice_id)
+    if row is None or row["kind"] != "poll":
+        return s.renderer.error(request, 404, N_("This notice does not exist (any more)."))
+    if form is not None:
+        count = _field(form, "count")
+        if not count.isdigit() or not 1 <= int(count) <= MAX_CODES:
+            return s.renderer.error(request, 400, N_("Please ask for 1 to 500 codes."))
+        await s.board.add_poll_codes(notice_id, int(count))
+        return RedirectResponse(f"/staff/notices/{notice_id}/codes", status_code=303)
+    return s.renderer.page(
+        request,
+        "staff/codes.html",
+        notice=notice_view(row, s.board.urls),
+        codes=await store_polls.list_codes(s.board.db, notice_id),
+        page_title="Participation codes",
+    )
+
+
+MAX_CODES = 500
 
 
 @requires("owner", "editor")
@@ -398,6 +449,7 @@ routes = [
     Route("/staff/notices/{notice_id:rowid}/delete", delete, methods=["GET", "POST"]),
     Route("/staff/notices/{notice_id:rowid}/pin", pin, methods=["POST"]),
     Route("/staff/notices/{notice_id:rowid}/done", mark_done, methods=["POST"]),
+    Route("/staff/notices/{notice_id:rowid}/codes", poll_codes, methods=["GET", "POST"]),
     Route("/staff/follows/{row:rowid}/{decision:str}", follow_decision, methods=["POST"]),
     Route("/staff/problems", problems),
     Route("/staff/problems/deliveries/{delivery_id:rowid}/retry", retry_delivery, methods=["POST"]),

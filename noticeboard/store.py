@@ -27,6 +27,9 @@ class NewNotice:
     latitude: float | None = None
     longitude: float | None = None
     online_url: str | None = None
+    poll_multiple: int = 0
+    poll_closes: datetime | None = None
+    poll_web_votes: str = "anyone"
 
     def columns(self) -> dict[str, object]:
         """The notice as column values, times in storage form."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from federation.database import from_db_time, utcnow
-from noticeboard import store
+from noticeboard import store, store_polls
 from noticeboard.board import Board
 from noticeboard.cli.base import AddCommand, Handler, Parser, UsageError, with_board
 from noticeboard.config import Config
@@ -23,6 +24,10 @@ def register(command: AddCommand) -> dict[str, Handler]:
     edit = command("edit", "Change a notice; followers get an Update. Prints its URL.")
     _notice_argument(edit)
     _draft_arguments(edit, required=False)
+    codes = command("poll-codes", "Make participation codes for a poll; prints them.")
+    _notice_argument(codes)
+    codes.add_argument("--count", type=int, default=20, help="how many codes (default 20)")
+    codes.add_argument("--json", action="store_true", help="print a JSON array")
     for name, text in (
         ("delete", "Delete a notice; followers get a Delete and its address answers 410."),
         ("pin", "Pin a notice to the top of the board and of the board's Mastodon profile."),
@@ -37,6 +42,7 @@ def register(command: AddCommand) -> dict[str, Handler]:
         "pin": run_pin,
         "unpin": run_pin,
         "done": run_done,
+        "poll-codes": run_poll_codes,
     }
 
 
@@ -63,6 +69,16 @@ def _draft_arguments(parser: Parser, *, required: bool) -> None:
     parser.add_argument("--end", metavar="WHEN", help="event end, ISO 8601")
     parser.add_argument("--place", metavar="TEXT", help="event place: 'name' or 'name, address'")
     parser.add_argument("--online", metavar="URL", help="link of an online event")
+    parser.add_argument(
+        "--option", action="append", metavar="TEXT", help="a poll answer (repeat: 2 to 10)"
+    )
+    parser.add_argument("--multiple", action="store_true", help="a poll with several answers")
+    parser.add_argument("--closes", metavar="WHEN", help="when the poll closes, ISO 8601")
+    parser.add_argument(
+        "--web-votes",
+        choices=("anyone", "code"),
+        help="who votes on the website: anyone (default) or holders of participation codes",
+    )
 
 
 def _draft(config: Config, args: argparse.Namespace, current: dict[str, Any]) -> NoticeDraft:
@@ -86,6 +102,12 @@ def _draft(config: Config, args: argparse.Namespace, current: dict[str, Any]) ->
             now=utcnow() if args.valid_until is not None or not current else None,
             timezone=config.timezone,
             event=_event_fields(args, current),
+            poll={
+                "options": args.option if args.option is not None else current.get("options"),
+                "multiple": args.multiple or bool(current.get("multiple")),
+                "closes": pick("closes"),
+                "web_votes": pick("web_votes"),
+            },
         )
     except InvalidNotice as exc:
         raise UsageError(str(exc)) from exc
@@ -123,7 +145,14 @@ def run_edit(config: Config, args: argparse.Namespace) -> int:
         row = await store.get_notice_by_id(board.db, notice_id)
         if row is None:
             return False
-        return await board.edit_notice(notice_id, _draft(config, args, _current(row, config)))
+        current = _current(row, config)
+        current["options"] = [
+            o["name"] for o in await store_polls.list_options(board.db, notice_id)
+        ]
+        draft = _draft(config, args, current)
+        if draft.poll and list(draft.poll.options) != current["options"]:
+            raise UsageError("the answers of a published poll cannot be changed")
+        return await board.edit_notice(notice_id, draft)
 
     _report(with_board(config, edit), args, config, notice_id, "cannot be edited")
     return 0
@@ -141,6 +170,9 @@ def _current(row: Any, config: Config) -> dict[str, Any]:
         "type": row["kind"],
         "valid_until": None if row["kind"] == "event" else until,
         "lang": row["lang"],
+        "multiple": bool(row["poll_multiple"]),
+        "closes": _iso(row["poll_closes"], config),
+        "web_votes": row["poll_web_votes"],
         "start": _iso(row["event_start"], config),
         "end": _iso(row["event_end"], config),
         "place_name": row["place_name"],
@@ -192,6 +224,24 @@ def _report(
     if not ok:
         raise UsageError(f"notice {args.notice} {problem}")
     print(BoardUrls(config.base_url, config.username).notice(notice_id))
+
+
+def run_poll_codes(config: Config, args: argparse.Namespace) -> int:
+    notice_id = notice_id_from(args.notice, config)
+    if not 1 <= args.count <= 500:
+        raise UsageError("--count takes 1 to 500")
+
+    async def codes(board: Board) -> list[str] | None:
+        return await board.add_poll_codes(notice_id, args.count)
+
+    made = with_board(config, codes)
+    if made is None:
+        raise UsageError(f"notice {args.notice} is not a poll of this board")
+    if args.json:
+        print(json.dumps(made))
+    else:
+        print("\n".join(made))
+    return 0
 
 
 def notice_id_from(value: str, config: Config) -> int:

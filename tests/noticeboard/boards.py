@@ -173,6 +173,7 @@ class RunningBoard:
             self._sock = listening_socket(self.port)
         self._loop = BackgroundLoop(name=f"board-{self.port}")
         app = create_app(self.config, clock=self.clock)
+        self.app = app
         sock, self._sock = self._sock, None
         try:
             self._server = ServerHandle(self._loop, app, sock)
@@ -180,6 +181,11 @@ class RunningBoard:
             self._loop.close()
             self._loop = None
             raise
+
+    def run_on_board(self, work: Callable[[Any], Any]) -> Any:
+        """Run `await work(board)` on the server's own loop, e.g. a periodic job right now."""
+        assert self._loop is not None, "not running"
+        return self._loop.run(work(self.app.state.services.board))
 
     def stop(self) -> None:
         """Shut the server down (lifespan shutdown closes the database)."""

@@ -34,7 +34,7 @@ def test_edit__changes_the_page_and_sends_an_update(
             "csrf_token": csrf_token(form.text),
             "title": "Hoffest am Sonntag",
             "body": "Neuer Tag",
-            "kind": "event",
+            "kind": "meetup",
             "action": "publish",
         },
     )
