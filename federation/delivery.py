@@ -32,6 +32,7 @@ DAYS_TO_UNAVAILABLE = 7
 GONE_ANSWERS_TO_DROP = 3
 PER_HOST_CONCURRENCY = 4
 BATCH = 200
+SHUTDOWN_GRACE = 5.0
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,10 @@ class DeliveryWorker:
                     async with asyncio.timeout(self.idle_poll):
                         await self._wake.wait()
         finally:
+            # On shutdown, let requests already under way finish and be recorded, so that a
+            # clean restart sends nothing twice; whatever is still running then is cancelled.
+            if running:
+                await asyncio.wait(set(running), timeout=SHUTDOWN_GRACE)
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)

@@ -194,7 +194,7 @@ async def featured(request: Request) -> Response:
     board = services(request).board
     if request.path_params["username"].lower() != board.config.username:
         return _text(404, "no such actor")
-    rows = await store.list_pinned_notices(board.db)
+    rows = await store.list_pinned_notices(board.db, board.clock())
     notes = [await board.served_object(r) for r in rows]
     for item in notes:
         item.pop("@context", None)

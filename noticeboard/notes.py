@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -92,6 +93,7 @@ def notice_to_note(
     *,
     expired: bool = False,
     poll: PollState | None = None,
+    images: Sequence[Row] = (),
 ) -> Json:
     """A notice as a Note (Event, Question): bold title, summary line, body, hashtags."""
     url = urls.notice(notice["id"])
@@ -128,6 +130,9 @@ def notice_to_note(
         # Only Note and Question show in full in Mastodon; residents vote in their own app.
         note["type"] = "Question"
         note.update(question_fields(poll))
+    if images:
+        # Mastodon keeps up to 4 attachments; `name` becomes the picture's alt text.
+        note["attachment"] = [_image(image, urls) for image in images] + note.get("attachment", [])
     lang = notice["lang"] or config.language
     note["contentMap"] = {lang: note["content"]}
     if notice["updated"]:
@@ -151,6 +156,20 @@ def is_gone_for_federation(notice: Row, config: Config) -> bool:
     return bool(notice["deleted"]) or (
         bool(notice["expired"]) and config.notices.on_expiry == "delete"
     )
+
+
+def _image(image: Row, urls: BoardUrls) -> Json:
+    attachment: Json = {
+        "type": "Image",
+        "mediaType": image["media_type"],
+        "url": urls.media(image["file"]),
+        "name": image["alt"],
+        "width": image["width"],
+        "height": image["height"],
+    }
+    if image["blurhash"]:
+        attachment["blurhash"] = image["blurhash"]
+    return attachment
 
 
 def create_activity(note: Json, urls: BoardUrls, activity_id: str) -> Json:

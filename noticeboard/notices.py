@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +15,7 @@ from federation.vocab import PUBLIC, Json, build_activity
 from noticeboard import store, store_polls
 from noticeboard.config import Config
 from noticeboard.kinds import get_kind
+from noticeboard.media import MAX_IMAGES, StoredImage
 from noticeboard.notes import create_activity, notice_to_note, update_activity
 from noticeboard.polls import new_codes, poll_state
 from noticeboard.posts import NoticeDraft, render_markdown
@@ -38,7 +39,9 @@ class NoticeActions:
     clock: Callable[[], datetime]
     wake_delivery: Callable[[], None]
 
-    async def publish_notice(self, draft: NoticeDraft, author_id: int | None) -> Published:
+    async def publish_notice(
+        self, draft: NoticeDraft, author_id: int | None, images: Sequence[StoredImage] = ()
+    ) -> Published:
         """Store a notice, its Create and one delivery per follower inbox in one transaction."""
         now = self.clock()
         new = _new_notice(draft, author_id)
@@ -49,6 +52,7 @@ class NoticeActions:
             await store.set_notice_federation_ids(conn, notice_id, ap_id, activity_id)
             if draft.poll is not None:
                 await store_polls.insert_options(conn, notice_id, draft.poll.options)
+            await store.insert_images(conn, notice_id, [vars(i) for i in images[:MAX_IMAGES]])
             note = await self.federated_object(conn, notice_id)
             count = await delivery.enqueue_to_followers(
                 conn, create_activity(note, self.urls, activity_id), self.urls.actor, now
@@ -112,12 +116,16 @@ class NoticeActions:
         """The notice as the fediverse sees it (a Question carries its current totals)."""
         row = await store.get_notice_in(conn, notice_id)
         poll = await poll_state(conn, row, self.clock()) if row["kind"] == "poll" else None
-        return notice_to_note(row, self.urls, self.config, expired=expired, poll=poll)
+        images = await store.images_in(conn, notice_id)
+        return notice_to_note(
+            row, self.urls, self.config, expired=expired, poll=poll, images=images
+        )
 
     async def served_object(self, row: Row) -> Json:
         """The notice as served at its id, with a poll's current totals."""
         poll = await poll_state(self.db, row, self.clock()) if row["kind"] == "poll" else None
-        return notice_to_note(row, self.urls, self.config, poll=poll)
+        images = (await store.list_images(self.db, [row["id"]])).get(row["id"], [])
+        return notice_to_note(row, self.urls, self.config, poll=poll, images=images)
 
     async def flush_polls(self) -> int:
         """Send followers one Update per poll with new votes or that just closed (batched)."""
@@ -147,12 +155,19 @@ class NoticeActions:
 
     async def edit_notice(self, notice_id: int, draft: NoticeDraft) -> bool:
         """Change a notice; followers get an Update carrying `updated`."""
+        before = await store.get_notice_by_id(self.db, notice_id)
+        now = self.clock()
         async with self.db.transaction() as conn:
-            if not await store.update_notice(
-                conn, notice_id, _new_notice(draft, None), self.clock()
-            ):
+            if not await store.update_notice(conn, notice_id, _new_notice(draft, None), now):
                 return False
-            await self._federate_update(conn, notice_id)
+            after = await store.get_notice_in(conn, notice_id)
+            if before and _was_deleted_for_followers(before, self.config) and not after["expired"]:
+                # Followers were told to delete it: only a new Create brings it back.
+                note = await self.federated_object(conn, notice_id)
+                activity = create_activity(note, self.urls, self.urls.new_activity())
+                await delivery.enqueue_to_followers(conn, activity, self.urls.actor, now)
+            else:
+                await self._federate_update(conn, notice_id)
         self.wake_delivery()
         return True
 
@@ -161,7 +176,10 @@ class NoticeActions:
         async with self.db.transaction() as conn:
             if not await store.mark_notice_deleted(conn, notice_id, self.clock()):
                 return False
+            files = await store.delete_images(conn, notice_id)
             await self._federate_delete(conn, notice_id)
+        for file in files:  # after the commit: a crash leaves a stray file, never a lost row
+            (self.config.data_dir / "media" / file).unlink(missing_ok=True)
         self.wake_delivery()
         return True
 
@@ -183,6 +201,10 @@ class NoticeActions:
             await delivery.enqueue_to_followers(conn, activity, self.urls.actor, self.clock())
         self.wake_delivery()
         return True
+
+
+def _was_deleted_for_followers(notice: Row, config: Config) -> bool:
+    return bool(notice["expired"]) and config.notices.on_expiry == "delete"
 
 
 def _new_notice(draft: NoticeDraft, author_id: int | None) -> store.NewNotice:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 import noticeboard.convertors  # noqa: F401  (registers the 'rowid' path type)
@@ -20,11 +20,12 @@ from noticeboard.calendar import events_calendar
 from noticeboard.feeds import atom_feed
 from noticeboard.i18n import N_
 from noticeboard.kinds import KINDS, get_kind, is_kind
+from noticeboard.media import is_media_name
 from noticeboard.notes import is_gone_for_federation, tombstone
 from noticeboard.polls import MAX_OPTIONS, count_vote, poll_state
 from noticeboard.rendering import activity_json, wants_activity_json
 from noticeboard.services import Services
-from noticeboard.views import notice_view
+from noticeboard.views import NoticeView, notice_view
 
 PAGE_SIZE = 20
 
@@ -46,11 +47,11 @@ async def home(request: Request) -> Response:
     rows = await store.list_notices(
         board.db, before=before, limit=PAGE_SIZE + 1, now=now, kind=kind
     )
-    pinned = [] if before else await store.list_pinned_notices(board.db)
+    pinned = [] if before else await store.list_pinned_notices(board.db, now)
     pinned = [r for r in pinned if not kind or r["kind"] == kind]
     pinned_ids = {r["id"] for r in pinned}
     listed = pinned + [r for r in rows[:PAGE_SIZE] if r["id"] not in pinned_ids]
-    notices = [notice_view(r, board.urls, now=now) for r in listed]
+    notices = await _views(board, listed, now)
     next_url = None
     if len(rows) > PAGE_SIZE:
         query = {"before": rows[PAGE_SIZE - 1]["published"], **({"type": kind} if kind else {})}
@@ -81,10 +82,15 @@ async def archive(request: Request) -> Response:
     return s.renderer.page(
         request,
         "archive.html",
-        notices=[notice_view(r, board.urls, now=now) for r in rows[:PAGE_SIZE]],
+        notices=await _views(board, rows[:PAGE_SIZE], now),
         next_url=next_url,
         page_title=N_("Archive"),
     )
+
+
+async def _views(board: Board, rows: list[Row], now: datetime) -> list[NoticeView]:
+    images = await store.list_images(board.db, [r["id"] for r in rows])
+    return [notice_view(r, board.urls, now=now, images=images.get(r["id"], [])) for r in rows]
 
 
 async def _actor_redirect(request: Request) -> Response:
@@ -110,7 +116,7 @@ async def notice(request: Request) -> Response:
     if wants_activity_json(request):
         return activity_json(await s.board.served_object(row))
     now = s.board.clock()
-    view = notice_view(row, s.board.urls, now=now)
+    (view,) = await _views(s.board, [row], now)
     poll = await poll_state(s.board.db, row, now) if row["kind"] == "poll" else None
     return s.renderer.page(
         request,
@@ -229,7 +235,7 @@ async def events(request: Request) -> Response:
     return s.renderer.page(
         request,
         "events.html",
-        notices=[notice_view(r, s.board.urls, now=now) for r in rows],
+        notices=await _views(s.board, rows, now),
         page_title=N_("Upcoming events"),
     )
 
@@ -261,6 +267,21 @@ def _ics(body: bytes, filename: str) -> Response:
 CALENDAR_PAST = timedelta(days=30)  # recent events stay in subscribed calendars for a while
 
 
+async def media(request: Request) -> Response:
+    """Serve a stored picture: only generated names, only files that belong to a notice."""
+    board = services(request).board
+    name = request.path_params["name"]
+    row = await store.get_image_by_file(board.db, name) if is_media_name(name) else None
+    path = board.config.data_dir / "media" / name
+    if row is None or not path.is_file():
+        return PlainTextResponse("no such picture", status_code=404)
+    return FileResponse(
+        path,
+        media_type=row["media_type"],
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
+
+
 async def healthz(request: Request) -> Response:
     await services(request).board.db.fetchone("SELECT 1")
     return PlainTextResponse("ok")
@@ -277,5 +298,6 @@ routes = [
     Route("/feed.atom", feed),
     Route("/feed/{kind}.atom", feed),
     Route("/notices/{notice_id:rowid}", notice),
+    Route("/media/{name}", media),
     Route("/healthz", healthz),
 ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -19,6 +21,7 @@ from federation.database import from_db_time
 from noticeboard import auth, store, store_polls
 from noticeboard.i18n import N_
 from noticeboard.kinds import KINDS
+from noticeboard.media import MAX_IMAGES, MAX_UPLOAD, InvalidImage, StoredImage, store_image
 from noticeboard.posts import InvalidNotice, NoticeDraft, render_markdown, validate_draft
 from noticeboard.rendering import flash
 from noticeboard.services import Services
@@ -74,13 +77,18 @@ def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
     return wrap
 
 
-async def read_form(request: Request) -> FormData | Response:
+async def read_form(
+    request: Request, *, files: int = 0, limit: int = FORM_LIMIT
+) -> FormData | Response:
     """Parse a form with a size cap and check its CSRF token (every staff form has one)."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > FORM_LIMIT:
+    if not length.isdigit():  # a form without a length could be endless
+        return services(request).renderer.error(request, 411, N_("The form has no length."))
+    if int(length) > limit:
         return services(request).renderer.error(request, 413, N_("The form is too large."))
-    form = await request.form(max_files=0, max_fields=50, max_part_size=FORM_LIMIT)
+    form = await request.form(max_files=files, max_fields=50, max_part_size=FORM_LIMIT)
     if not auth.csrf_matches(request.session.get("csrf"), _field(form, "csrf_token")):
+        await form.close()
         return services(request).renderer.error(
             request, 403, N_("The form has expired. Please go back, reload the page and try again.")
         )
@@ -237,15 +245,26 @@ async def _draft_or_page(
 async def compose(request: Request) -> Response:
     if request.method == "GET":
         return _compose_page(request, {})
-    form = await read_form(request)
+    form = await read_form(request, files=MAX_IMAGES, limit=UPLOAD_LIMIT)
     if isinstance(form, Response):
         return form
+    try:
+        return await _publish(request, form)
+    finally:
+        await form.close()  # uploads are spooled to temporary files
+
+
+async def _publish(request: Request, form: FormData) -> Response:
     draft, page = await _draft_or_page(request, form, None)
     if draft is None:
         assert page is not None
         return page
+    images = await _store_images(form, services(request).board.config.data_dir / "media")
+    if isinstance(images, str):
+        values = {k: _field(form, k) for k in form if isinstance(form[k], str)}
+        return _compose_page(request, values, errors={"images": images}, status_code=400)
     user: StaffUser = request.scope["staff_user"]
-    published = await services(request).board.publish_notice(draft, user.id)
+    published = await services(request).board.publish_notice(draft, user.id, images)
     flash(
         request,
         N_("The notice has been published for %(followers)s followers on %(servers)s servers."),
@@ -253,6 +272,25 @@ async def compose(request: Request) -> Response:
         servers=published.inboxes,
     )
     return RedirectResponse("/staff", status_code=303)
+
+
+UPLOAD_LIMIT = MAX_IMAGES * MAX_UPLOAD + FORM_LIMIT
+
+
+async def _store_images(form: FormData, media_dir: Path) -> list[StoredImage] | str:
+    """Clean and store the uploaded pictures; a message id if one cannot be used."""
+    stored = []
+    for n in range(1, MAX_IMAGES + 1):
+        upload = form.get(f"image{n}")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            continue
+        data = await upload.read(MAX_UPLOAD + 1)
+        try:
+            image = await asyncio.to_thread(store_image, data, _field(form, f"alt{n}"), media_dir)
+        except InvalidImage as exc:
+            return exc.message
+        stored.append(image)
+    return stored
 
 
 @requires("owner", "editor")

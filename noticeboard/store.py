@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -170,10 +171,12 @@ async def list_notices(
     return await db.fetchall(sql, (*params, limit))
 
 
-async def list_pinned_notices(db: Database) -> list[Row]:
-    """Pinned notices, newest first (shown above the others and in `featured`)."""
+async def list_pinned_notices(db: Database, now: datetime) -> list[Row]:
+    """Pinned notices still valid, newest first (shown above the others and in `featured`)."""
     return await db.fetchall(
-        "SELECT * FROM notices WHERE deleted IS NULL AND pinned = 1 ORDER BY published DESC"
+        "SELECT * FROM notices WHERE deleted IS NULL AND pinned = 1 AND expired IS NULL "
+        "AND (valid_until IS NULL OR valid_until > ?) ORDER BY published DESC",
+        (to_db_time(now),),
     )
 
 
@@ -286,3 +289,62 @@ async def list_remote_posts(db: Database, *, limit: int = 50) -> list[Row]:
         "WHERE p.deleted IS NULL ORDER BY p.received DESC LIMIT ?",
         (limit,),
     )
+
+
+# --- pictures -------------------------------------------------------------------
+
+
+async def insert_images(
+    conn: aiosqlite.Connection, notice_id: int, images: Sequence[Mapping[str, object]]
+) -> None:
+    await conn.executemany(
+        "INSERT INTO notice_images (notice_id, position, file, media_type, width, height, alt, "
+        "blurhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                notice_id,
+                position,
+                image["file"],
+                image["media_type"],
+                image["width"],
+                image["height"],
+                image["alt"],
+                image["blurhash"],
+            )
+            for position, image in enumerate(images)
+        ],
+    )
+
+
+async def images_in(conn: aiosqlite.Connection, notice_id: int) -> list[Row]:
+    return list(
+        await conn.execute_fetchall(
+            "SELECT * FROM notice_images WHERE notice_id = ? ORDER BY position", (notice_id,)
+        )
+    )
+
+
+async def list_images(db: Database, notice_ids: Sequence[int]) -> dict[int, list[Row]]:
+    """Pictures of several notices at once (one query for a whole page)."""
+    if not notice_ids:
+        return {}
+    marks = ", ".join("?" for _ in notice_ids)
+    rows = await db.fetchall(
+        f"SELECT * FROM notice_images WHERE notice_id IN ({marks}) ORDER BY notice_id, position",
+        tuple(notice_ids),
+    )
+    found: dict[int, list[Row]] = {}
+    for row in rows:
+        found.setdefault(row["notice_id"], []).append(row)
+    return found
+
+
+async def get_image_by_file(db: Database, file: str) -> Row | None:
+    return await db.fetchone("SELECT * FROM notice_images WHERE file = ?", (file,))
+
+
+async def delete_images(conn: aiosqlite.Connection, notice_id: int) -> list[str]:
+    """Forget a notice's pictures; return their file names so the files can go too."""
+    rows = await images_in(conn, notice_id)
+    await conn.execute("DELETE FROM notice_images WHERE notice_id = ?", (notice_id,))
+    return [r["file"] for r in rows]

@@ -62,6 +62,9 @@ class BoardUrls:
     def notice(self, notice_id: int) -> str:
         return f"{self.base}/notices/{notice_id}"
 
+    def media(self, file: str) -> str:
+        return f"{self.base}/media/{file}"
+
     def tag(self, name: str) -> str:
         return f"{self.base}/tags/{name}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,6 +11,14 @@ from markupsafe import Markup
 from federation.database import Row, from_db_time
 from noticeboard.kinds import BY_ID, Kind
 from noticeboard.urls import BoardUrls
+
+
+@dataclass(frozen=True)
+class ImageView:
+    url: str
+    alt: str
+    width: int
+    height: int
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,7 @@ class NoticeView:
     place_name: str | None = None
     place_address: str | None = None
     online_url: str | None = None
+    images: tuple[ImageView, ...] = ()
     delivery_total: int = 0
     delivery_sent: int = 0
     delivery_pending: int = 0
@@ -49,6 +59,7 @@ def notice_view(
     counts: dict[str, int] | None = None,
     *,
     now: datetime | None = None,
+    images: Sequence[Row] = (),
 ) -> NoticeView:
     counts = counts or {}
     valid_until = _time(row["valid_until"])
@@ -73,6 +84,9 @@ def notice_view(
         place_name=row["place_name"],
         place_address=row["place_address"],
         online_url=row["online_url"],
+        images=tuple(
+            ImageView(urls.media(i["file"]), i["alt"], i["width"], i["height"]) for i in images
+        ),
         delivery_total=sum(counts.values()),
         delivery_sent=counts.get("sent", 0),
         delivery_pending=counts.get("pending", 0),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from noticeboard.board import Board
 from noticeboard.cli.base import AddCommand, Handler, Parser, UsageError, with_board
 from noticeboard.config import Config
 from noticeboard.kinds import KINDS
+from noticeboard.media import MAX_IMAGES, InvalidImage, StoredImage, store_image
 from noticeboard.posts import InvalidNotice, NoticeDraft, validate_draft
 from noticeboard.urls import BoardUrls
 
@@ -21,6 +23,12 @@ from noticeboard.urls import BoardUrls
 def register(command: AddCommand) -> dict[str, Handler]:
     post = command("post", "Publish a notice exactly as the web form does; prints its URL.")
     _draft_arguments(post, required=True)
+    post.add_argument(
+        "--image", action="append", default=[], metavar="FILE", help="a picture (up to 4)"
+    )
+    post.add_argument(
+        "--alt", action="append", default=[], metavar="TEXT", help="its description, per --image"
+    )
     edit = command("edit", "Change a notice; followers get an Update. Prints its URL.")
     _notice_argument(edit)
     _draft_arguments(edit, required=False)
@@ -130,12 +138,31 @@ def _event_fields(args: argparse.Namespace, current: dict[str, Any]) -> dict[str
 
 def run_post(config: Config, args: argparse.Namespace) -> int:
     draft = _draft(config, args, {})
+    images = _images(config, args.image, args.alt)
 
     async def publish(board: Board) -> Any:
-        return await board.publish_notice(draft, None)
+        return await board.publish_notice(draft, None, images)
 
     print(with_board(config, publish).url)
     return 0
+
+
+def _images(config: Config, files: list[str], alts: list[str]) -> list[StoredImage]:
+    if len(files) > MAX_IMAGES:
+        raise UsageError(f"at most {MAX_IMAGES} pictures per notice")
+    if len(alts) != len(files):
+        raise UsageError("give one --alt description for each --image")
+    stored = []
+    for file, alt in zip(files, alts, strict=True):
+        try:
+            data = Path(file).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        try:
+            stored.append(store_image(data, alt, config.data_dir / "media"))
+        except InvalidImage as exc:
+            raise UsageError(f"{file}: {exc.message}") from exc
+    return stored
 
 
 def run_edit(config: Config, args: argparse.Namespace) -> int:

@@ -1,0 +1,115 @@
+"""Pictures: checked by their content, stripped of EXIF and GPS, resized, stored under new names."""
+
+from __future__ import annotations
+
+import io
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import blurhash
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from noticeboard.i18n import N_
+
+MAX_IMAGES = 4
+MAX_UPLOAD = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # larger images are refused before decoding (decompression bombs)
+MAX_SIDE = 1600
+ALT_MAX = 1500
+# What we accept, by what the bytes are (never by the file name), and what we store.
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF"}
+
+
+class InvalidImage(ValueError):
+    """A picture that cannot be used; `message` is a message id for the person uploading."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    file: str
+    media_type: str
+    width: int
+    height: int
+    alt: str
+    blurhash: str | None
+
+
+def check_alt(alt: str) -> str:
+    text = " ".join(alt.split())
+    if not text:
+        raise InvalidImage(N_("Please describe each picture for people who cannot see it."))
+    if len(text) > ALT_MAX:
+        raise InvalidImage(N_("The picture description is too long (at most 1500 characters)."))
+    return text
+
+
+def store_image(data: bytes, alt: str, media_dir: Path) -> StoredImage:
+    """Decode, clean and save a picture; the name is generated, the type sniffed."""
+    description = check_alt(alt)
+    if len(data) > MAX_UPLOAD:
+        raise InvalidImage(N_("The picture is too large (at most 10 MB)."))
+    image = _open(data)
+    image = ImageOps.exif_transpose(image)  # keep the orientation, drop the EXIF data itself
+    if image.mode not in ("RGB", "RGBA"):
+        transparent = "transparency" in image.info or image.mode in ("P", "LA", "PA")
+        image = image.convert("RGBA" if transparent else "RGB")
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    kind = "PNG" if image.mode == "RGBA" else "JPEG"
+    media_type, extension = FORMATS[kind]
+    buffer = io.BytesIO()
+    # A fresh encode writes no EXIF, GPS, XMP or ICC metadata unless asked to.
+    if kind == "JPEG":
+        image.save(buffer, "JPEG", quality=85, optimize=True)
+    else:
+        image.save(buffer, "PNG", optimize=True)
+    name = f"{secrets.token_hex(16)}.{extension}"
+    media_dir.mkdir(parents=True, exist_ok=True)
+    (media_dir / name).write_bytes(buffer.getvalue())
+    return StoredImage(name, media_type, image.width, image.height, description, _blurhash(image))
+
+
+def _open(data: bytes) -> Image.Image:
+    unusable = InvalidImage(N_("This file is not a picture we can use."))
+    bombs = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, *bombs):
+            raise unusable from None
+        if image.format not in ACCEPTED:
+            raise InvalidImage(N_("Please use a JPEG, PNG, WebP or GIF picture."))
+        if image.width * image.height > MAX_PIXELS:
+            raise InvalidImage(N_("The picture has too many pixels."))
+        try:
+            image.load()
+        except (OSError, SyntaxError, ValueError, *bombs):
+            raise unusable from None
+    return image
+
+
+def _blurhash(image: Image.Image) -> str | None:
+    small = image.convert("RGB").resize((32, 32))
+    pixels = [[small.getpixel((x, y)) for x in range(32)] for y in range(32)]
+    return str(blurhash.encode(pixels, components_x=4, components_y=3))
+
+
+def is_media_name(name: str) -> bool:
+    """Tell whether a path segment is one of our generated file names (nothing else is served)."""
+    stem, _, extension = name.partition(".")
+    return (
+        len(stem) == 32
+        and all(c in "0123456789abcdef" for c in stem)
+        and extension in {ext for _, ext in FORMATS.values()}
+    )
