@@ -182,6 +182,20 @@ async function describe(object) {
       const place = await object.getLocation({ suppressError: true });
       return place == null ? null : { type: typeName(place), name: text(place.name) };
     });
+    // More of the Place than `location` (kept to type and name for older tests).  Fedify's
+    // Place has no `address`: `address` reports what Fedify parsed, i.e. null.
+    out.place = await safely(async () => {
+      const place = await object.getLocation({ suppressError: true });
+      if (place == null) return null;
+      return {
+        type: typeName(place),
+        id: href(place.id),
+        name: text(place.name),
+        address: text(place.address),
+        latitude: place.latitude ?? null,
+        longitude: place.longitude ?? null,
+      };
+    });
   }
   if (isActor(object)) {
     Object.assign(out, {
@@ -267,7 +281,7 @@ const server = createServer({ cert, key }, async (req, res) => {
       headers,
       body: hasBody ? body : undefined,
     });
-    const response = await handle(request);
+    const response = await handle(request, hasBody ? body.toString("utf8") : null);
     const responseHeaders = {};
     response.headers.forEach((value, name) => {
       responseHeaders[name] = value;
@@ -282,7 +296,7 @@ const server = createServer({ cert, key }, async (req, res) => {
   }
 });
 
-async function handle(request) {
+async function handle(request, rawBody = null) {
   if (federation == null) return new Response("starting\n", { status: 503 });
   const url = new URL(request.url);
   if (request.method === "GET" && published.has(url.pathname)) {
@@ -291,7 +305,11 @@ async function handle(request) {
     });
   }
   return await federation.fetch(request, {
-    contextData: { signature: signatureHeaders(request) },
+    contextData: {
+      signature: signatureHeaders(request),
+      // the body as received, so tests can see what Fedify's vocabulary has no property for
+      body: rawBody,
+    },
   });
 }
 
@@ -347,6 +365,7 @@ async function reportInbox(ctx, activity) {
     event.object = await describe(object);
   }
   event.json = await safely(() => activity.toJsonLd());
+  event.raw = await safely(() => JSON.parse(ctx.data?.body ?? "null"));
   emit(event);
 }
 
@@ -502,6 +521,17 @@ const commands = {
       id: json.id,
       to: href(recipient.id),
     };
+  },
+
+  async load(cmd) {
+    // Dereference a URL with Fedify's document loader (what lookupObject uses) and report
+    // the document, or, as an error event, Fedify's FetchError (e.g. "HTTP 410: <url>").
+    const ctx = context();
+    const loader = cmd.signed
+      ? await ctx.getDocumentLoader({ identifier: USERNAME })
+      : ctx.documentLoader;
+    const { document, documentUrl } = await loader(cmd.url);
+    return { event: "loaded", ok: true, url: documentUrl, document };
   },
 
   async publish(cmd) {
