@@ -14,6 +14,7 @@ from federation.vocab import PUBLIC, Json, ap_time, build_activity, context
 from noticeboard.config import Config
 from noticeboard.i18n import N_, get_translations
 from noticeboard.kinds import get_kind
+from noticeboard.languages import html_lang
 from noticeboard.polls import PollState, question_fields
 from noticeboard.posts import hashtag_name
 from noticeboard.urls import BoardUrls
@@ -94,6 +95,7 @@ def notice_to_note(
     expired: bool = False,
     poll: PollState | None = None,
     images: Sequence[Row] = (),
+    translations: Sequence[Row] = (),
 ) -> Json:
     """A notice as a Note (Event, Question): bold title, summary line, body, hashtags."""
     url = urls.notice(notice["id"])
@@ -103,11 +105,8 @@ def notice_to_note(
         f'<a href="{urls.tag(t.lower())}" class="mention hashtag" rel="tag">#<span>{t}</span></a>'
         for t in tags
     )
-    content = Markup(
-        f"<p><strong>{escape(notice['title'])}</strong></p>"
-        f"<p>{escape(summary_line(notice, config, expired=expired))}</p>"
-        f"{notice['body_html']}<p>{links}</p>"
-    )
+    summary = summary_line(notice, config, expired=expired)
+    content = _content(notice["title"], notice["body_html"], summary, links)
     note: Json = {
         "@context": context(),
         "id": url,
@@ -133,8 +132,17 @@ def notice_to_note(
     if images:
         # Mastodon keeps up to 4 attachments; `name` becomes the picture's alt text.
         note["attachment"] = [_image(image, urls) for image in images] + note.get("attachment", [])
-    lang = notice["lang"] or config.language
+    lang = html_lang(notice["lang"] or config.language)
+    # The main language stays in `content`; Mastodon reads the first key of contentMap.
     note["contentMap"] = {lang: note["content"]}
+    for version in translations:  # keys are BCP 47 tags; "de-x-simple" is plain German
+        note["contentMap"].setdefault(
+            version["lang"], str(_content(version["title"], version["body_html"], summary, links))
+        )
+    if note["type"] == "Event":
+        note["nameMap"] = {lang: notice["title"]}
+        for version in translations:
+            note["nameMap"].setdefault(version["lang"], version["title"])
     if notice["updated"]:
         note["updated"] = ap_time(from_db_time(notice["updated"]))
     return note
@@ -170,6 +178,12 @@ def _image(image: Row, urls: BoardUrls) -> Json:
     if image["blurhash"]:
         attachment["blurhash"] = image["blurhash"]
     return attachment
+
+
+def _content(title: str, body_html: str, summary: str, links: str) -> Markup:
+    return Markup(
+        f"<p><strong>{escape(title)}</strong></p><p>{escape(summary)}</p>{body_html}<p>{links}</p>"
+    )
 
 
 def create_activity(note: Json, urls: BoardUrls, activity_id: str) -> Json:

@@ -117,15 +117,25 @@ class NoticeActions:
         row = await store.get_notice_in(conn, notice_id)
         poll = await poll_state(conn, row, self.clock()) if row["kind"] == "poll" else None
         images = await store.images_in(conn, notice_id)
+        versions = await store.translations_in(conn, notice_id)
         return notice_to_note(
-            row, self.urls, self.config, expired=expired, poll=poll, images=images
+            row,
+            self.urls,
+            self.config,
+            expired=expired,
+            poll=poll,
+            images=images,
+            translations=versions,
         )
 
     async def served_object(self, row: Row) -> Json:
         """The notice as served at its id, with a poll's current totals."""
         poll = await poll_state(self.db, row, self.clock()) if row["kind"] == "poll" else None
         images = (await store.list_images(self.db, [row["id"]])).get(row["id"], [])
-        return notice_to_note(row, self.urls, self.config, poll=poll, images=images)
+        versions = await store.list_translations(self.db, row["id"])
+        return notice_to_note(
+            row, self.urls, self.config, poll=poll, images=images, translations=versions
+        )
 
     async def flush_polls(self) -> int:
         """Send followers one Update per poll with new votes or that just closed (batched)."""
@@ -168,6 +178,27 @@ class NoticeActions:
                 await delivery.enqueue_to_followers(conn, activity, self.urls.actor, now)
             else:
                 await self._federate_update(conn, notice_id)
+        self.wake_delivery()
+        return True
+
+    async def set_translation(self, notice_id: int, lang: str, title: str, body: str) -> bool:
+        """Add or change a notice's version in another language; followers get an Update."""
+        row = await store.get_notice_by_id(self.db, notice_id)
+        if row is None or lang == (row["lang"] or self.config.language):
+            return False
+        html = str(render_markdown(body))
+        async with self.db.transaction() as conn:
+            await store.upsert_translation(conn, notice_id, lang, title, body, html, self.clock())
+            await self._federate_update(conn, notice_id)
+        self.wake_delivery()
+        return True
+
+    async def remove_translation(self, notice_id: int, lang: str) -> bool:
+        """Remove a translation; followers get an Update without it."""
+        async with self.db.transaction() as conn:
+            if not await store.delete_translation(conn, notice_id, lang):
+                return False
+            await self._federate_update(conn, notice_id)
         self.wake_delivery()
         return True
 

@@ -25,7 +25,7 @@ from noticeboard.notes import is_gone_for_federation, tombstone
 from noticeboard.polls import MAX_OPTIONS, count_vote, poll_state
 from noticeboard.rendering import activity_json, wants_activity_json
 from noticeboard.services import Services
-from noticeboard.views import NoticeView, notice_view
+from noticeboard.views import NoticeView, in_language, notice_view
 
 PAGE_SIZE = 20
 
@@ -117,6 +117,13 @@ async def notice(request: Request) -> Response:
         return activity_json(await s.board.served_object(row))
     now = s.board.clock()
     (view,) = await _views(s.board, [row], now)
+    view = in_language(
+        view,
+        row["lang"] or s.board.config.language,
+        await store.list_translations(s.board.db, row["id"]),
+        request.query_params.get("text"),
+        request.headers.get("accept-language"),
+    )
     poll = await poll_state(s.board.db, row, now) if row["kind"] == "poll" else None
     return s.renderer.page(
         request,

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from noticeboard.i18n import N_
 from noticeboard.kinds import DEFAULT_KIND, is_kind
+from noticeboard.languages import is_language
 from noticeboard.polls import PollDetails, validate_poll
 from noticeboard.sanitize import clean_html
 
@@ -95,7 +96,7 @@ def validate_draft(
             if now is not None and until <= now:
                 errors["valid_until"] = N_("The date must be in the future.")
     lang = (lang or "").strip().lower() or None
-    if lang is not None and not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", lang):
+    if lang is not None and not is_language(lang):
         errors["lang"] = N_("Please use a language code like de, en or tr.")
     details = None
     if kind == "event":

@@ -21,6 +21,7 @@ from federation.database import from_db_time
 from noticeboard import auth, store, store_polls
 from noticeboard.i18n import N_
 from noticeboard.kinds import KINDS
+from noticeboard.languages import COMMON, is_language, own_name
 from noticeboard.media import MAX_IMAGES, MAX_UPLOAD, InvalidImage, StoredImage, store_image
 from noticeboard.posts import InvalidNotice, NoticeDraft, render_markdown, validate_draft
 from noticeboard.rendering import flash
@@ -385,6 +386,56 @@ async def pin(request: Request) -> Response:
 
 
 @requires("owner", "editor")
+async def translations(request: Request) -> Response:
+    s = services(request)
+    notice_id = request.path_params["notice_id"]
+    form = await read_form(request) if request.method == "POST" else None
+    if isinstance(form, Response):
+        return form
+    row = await store.get_notice_by_id(s.board.db, notice_id)
+    if row is None:
+        return s.renderer.error(request, 404, N_("This notice does not exist (any more)."))
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    if form is not None:
+        values = {k: _field(form, k).strip() for k in ("lang", "title", "body", "remove")}
+        errors = await _save_translation(s, notice_id, values)
+        if not errors:
+            return RedirectResponse(f"/staff/notices/{notice_id}/translations", status_code=303)
+    return s.renderer.page(
+        request,
+        "staff/translations.html",
+        status_code=400 if errors else 200,
+        notice=notice_view(row, s.board.urls),
+        main_lang=own_name(row["lang"] or s.board.config.language),
+        translations=[
+            {"lang": t["lang"], "name": own_name(t["lang"]), "title": t["title"]}
+            for t in await store.list_translations(s.board.db, notice_id)
+        ],
+        language_choices=[(code, own_name(code)) for code in COMMON],
+        form=values,
+        errors=errors,
+        page_title="Translations",
+    )
+
+
+async def _save_translation(s: Services, notice_id: int, values: dict[str, str]) -> dict[str, str]:
+    lang = values["lang"].lower()
+    if not is_language(lang):
+        return {"lang": N_("Please use a language code like de, en or tr.")}
+    if values["remove"]:
+        await s.board.remove_translation(notice_id, lang)
+        return {}
+    try:
+        draft = validate_draft(values["title"], values["body"])
+    except InvalidNotice as exc:
+        return exc.errors
+    if not await s.board.set_translation(notice_id, lang, draft.title, draft.body):
+        return {"lang": N_("This is the notice's own language.")}
+    return {}
+
+
+@requires("owner", "editor")
 async def poll_codes(request: Request) -> Response:
     s = services(request)
     notice_id = request.path_params["notice_id"]
@@ -488,6 +539,7 @@ routes = [
     Route("/staff/notices/{notice_id:rowid}/pin", pin, methods=["POST"]),
     Route("/staff/notices/{notice_id:rowid}/done", mark_done, methods=["POST"]),
     Route("/staff/notices/{notice_id:rowid}/codes", poll_codes, methods=["GET", "POST"]),
+    Route("/staff/notices/{notice_id:rowid}/translations", translations, methods=["GET", "POST"]),
     Route("/staff/follows/{row:rowid}/{decision:str}", follow_decision, methods=["POST"]),
     Route("/staff/problems", problems),
     Route("/staff/problems/deliveries/{delivery_id:rowid}/retry", retry_delivery, methods=["POST"]),

@@ -135,6 +135,7 @@ async def mark_notice_deleted(conn: aiosqlite.Connection, notice_id: int, now: d
         "WHERE id = ? AND deleted IS NULL",
         (to_db_time(now), notice_id),
     )
+    await conn.execute("DELETE FROM notice_translations WHERE notice_id = ?", (notice_id,))
     return cursor.rowcount > 0
 
 
@@ -348,3 +349,45 @@ async def delete_images(conn: aiosqlite.Connection, notice_id: int) -> list[str]
     rows = await images_in(conn, notice_id)
     await conn.execute("DELETE FROM notice_images WHERE notice_id = ?", (notice_id,))
     return [r["file"] for r in rows]
+
+
+# --- translations ---------------------------------------------------------------
+
+
+async def upsert_translation(
+    conn: aiosqlite.Connection,
+    notice_id: int,
+    lang: str,
+    title: str,
+    body_md: str,
+    body_html: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO notice_translations (notice_id, lang, title, body_md, body_html, updated) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id, lang) DO UPDATE SET "
+        "title = excluded.title, body_md = excluded.body_md, body_html = excluded.body_html, "
+        "updated = excluded.updated",
+        (notice_id, lang, title, body_md, body_html, to_db_time(now)),
+    )
+
+
+async def delete_translation(conn: aiosqlite.Connection, notice_id: int, lang: str) -> bool:
+    cursor = await conn.execute(
+        "DELETE FROM notice_translations WHERE notice_id = ? AND lang = ?", (notice_id, lang)
+    )
+    return cursor.rowcount > 0
+
+
+async def translations_in(conn: aiosqlite.Connection, notice_id: int) -> list[Row]:
+    return list(
+        await conn.execute_fetchall(
+            "SELECT * FROM notice_translations WHERE notice_id = ? ORDER BY lang", (notice_id,)
+        )
+    )
+
+
+async def list_translations(db: Database, notice_id: int) -> list[Row]:
+    return await db.fetchall(
+        "SELECT * FROM notice_translations WHERE notice_id = ? ORDER BY lang", (notice_id,)
+    )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
 from federation.database import Row, from_db_time
 from noticeboard.kinds import BY_ID, Kind
+from noticeboard.languages import direction, html_lang, own_name, pick
 from noticeboard.urls import BoardUrls
 
 
@@ -43,6 +44,9 @@ class NoticeView:
     place_address: str | None = None
     online_url: str | None = None
     images: tuple[ImageView, ...] = ()
+    text_lang: str | None = None  # the language of the title and text shown
+    text_dir: str = "ltr"
+    versions: tuple[tuple[str, str, str], ...] = ()  # (code, name, link) of other languages
     delivery_total: int = 0
     delivery_sent: int = 0
     delivery_pending: int = 0
@@ -100,3 +104,29 @@ class FollowRequestView:
     actor_id: str
     handle: str | None
     created: datetime
+
+
+def in_language(
+    view: NoticeView,
+    main_lang: str,
+    translations: Sequence[Row],
+    wanted: str | None,
+    accept: str | None,
+) -> NoticeView:
+    """Show the version of a notice in the reader's language, with links to the others."""
+    texts = {main_lang: (view.title, view.body_html)}
+    for version in translations:
+        texts.setdefault(version["lang"], (version["title"], Markup(version["body_html"])))
+    chosen = pick(list(texts), wanted, accept)
+    title, body = texts[chosen]
+    others = tuple(
+        (code, own_name(code), f"{view.url}?text={code}") for code in texts if code != chosen
+    )
+    return replace(
+        view,
+        title=title,
+        body_html=body,
+        text_lang=html_lang(chosen),
+        text_dir=direction(chosen),
+        versions=others,
+    )

@@ -15,6 +15,7 @@ from noticeboard.board import Board
 from noticeboard.cli.base import AddCommand, Handler, Parser, UsageError, with_board
 from noticeboard.config import Config
 from noticeboard.kinds import KINDS
+from noticeboard.languages import is_language
 from noticeboard.media import MAX_IMAGES, InvalidImage, StoredImage, store_image
 from noticeboard.posts import InvalidNotice, NoticeDraft, validate_draft
 from noticeboard.urls import BoardUrls
@@ -32,6 +33,12 @@ def register(command: AddCommand) -> dict[str, Handler]:
     edit = command("edit", "Change a notice; followers get an Update. Prints its URL.")
     _notice_argument(edit)
     _draft_arguments(edit, required=False)
+    translate = command("translate", "Add, change or remove a notice's version in a language.")
+    _notice_argument(translate)
+    translate.add_argument("--lang", required=True, metavar="CODE", help="e.g. tr, ar, de-x-simple")
+    translate.add_argument("--title", help="the title in that language")
+    translate.add_argument("--body", help="the text in that language ('-' reads standard input)")
+    translate.add_argument("--remove", action="store_true", help="remove that language")
     codes = command("poll-codes", "Make participation codes for a poll; prints them.")
     _notice_argument(codes)
     codes.add_argument("--count", type=int, default=20, help="how many codes (default 20)")
@@ -51,6 +58,7 @@ def register(command: AddCommand) -> dict[str, Handler]:
         "unpin": run_pin,
         "done": run_done,
         "poll-codes": run_poll_codes,
+        "translate": run_translate,
     }
 
 
@@ -251,6 +259,32 @@ def _report(
     if not ok:
         raise UsageError(f"notice {args.notice} {problem}")
     print(BoardUrls(config.base_url, config.username).notice(notice_id))
+
+
+def run_translate(config: Config, args: argparse.Namespace) -> int:
+    notice_id = notice_id_from(args.notice, config)
+    lang = args.lang.strip().lower()
+    if not is_language(lang):
+        raise UsageError(f"not a language code: {args.lang!r}")
+    if args.remove:
+
+        async def remove(board: Board) -> bool:
+            return await board.remove_translation(notice_id, lang)
+
+        _report(with_board(config, remove), args, config, notice_id, f"has no version {lang}")
+        return 0
+    body = sys.stdin.read() if args.body == "-" else args.body
+    try:
+        draft = validate_draft(args.title or "", body or "")
+    except InvalidNotice as exc:
+        raise UsageError(str(exc)) from exc
+
+    async def translate(board: Board) -> bool:
+        return await board.set_translation(notice_id, lang, draft.title, draft.body)
+
+    problem = f"does not exist, or {lang} is its own language"
+    _report(with_board(config, translate), args, config, notice_id, problem)
+    return 0
 
 
 def run_poll_codes(config: Config, args: argparse.Namespace) -> int:
