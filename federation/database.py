@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -120,6 +121,15 @@ async def _open(path: Path) -> aiosqlite.Connection:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements (migrations contain no ';' inside literals)."""
-    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    """Split a migration into complete statements (trigger bodies contain ';' too)."""
+    statements, current = [], ""
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        current += line + "\n"
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip().rstrip(";"))
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

@@ -24,6 +24,7 @@ from noticeboard.media import is_media_name
 from noticeboard.notes import is_gone_for_federation, tombstone
 from noticeboard.polls import MAX_OPTIONS, count_vote, poll_state
 from noticeboard.rendering import activity_json, wants_activity_json
+from noticeboard.search import day_bounds, fts_query
 from noticeboard.services import Services
 from noticeboard.views import NoticeView, in_language, notice_view
 
@@ -235,6 +236,40 @@ async def feed(request: Request) -> Response:
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
+async def search(request: Request) -> Response:
+    s = services(request)
+    board = s.board
+    params = request.query_params
+    text = params.get("q", "")[:200]
+    kind = params.get("type") or None
+    if kind and not is_kind(kind):
+        return s.renderer.error(request, 400, N_("This page link is not valid."))
+    query = fts_query(text)
+    rows = []
+    if query:
+        rows = await store.search_notices(
+            board.db,
+            query,
+            kind=kind,
+            since=day_bounds(params.get("from"), board.config.timezone, end=False),
+            until=day_bounds(params.get("to"), board.config.timezone, end=True),
+        )
+    return s.renderer.page(
+        request,
+        "search.html",
+        notices=await _views(board, rows, board.clock()),
+        searched=bool(query),
+        form={
+            "q": text,
+            "type": kind or "",
+            "from": params.get("from", ""),
+            "to": params.get("to", ""),
+        },
+        kinds=KINDS,
+        page_title=N_("Search"),
+    )
+
+
 async def events(request: Request) -> Response:
     s = services(request)
     now = s.board.clock()
@@ -299,6 +334,7 @@ routes = [
     Route("/about", profile),
     Route("/archive", archive),
     Route("/events", events),
+    Route("/search", search),
     Route("/calendar.ics", calendar),
     Route("/notices/{notice_id:rowid}.ics", notice_ics),
     Route("/notices/{notice_id:rowid}/vote", vote, methods=["POST"]),

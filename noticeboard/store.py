@@ -391,3 +391,34 @@ async def list_translations(db: Database, notice_id: int) -> list[Row]:
     return await db.fetchall(
         "SELECT * FROM notice_translations WHERE notice_id = ? ORDER BY lang", (notice_id,)
     )
+
+
+# --- search ---------------------------------------------------------------------
+
+
+async def search_notices(
+    db: Database,
+    match: str,
+    *,
+    kind: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+) -> list[Row]:
+    """Full-text search over current and archived notices, best matches first."""
+    sql = (
+        "SELECT n.* FROM notice_search s JOIN notices n ON n.id = s.rowid "
+        "WHERE notice_search MATCH ? AND n.deleted IS NULL"
+    )
+    params: list[object] = [match]
+    if kind:
+        sql += " AND n.kind = ?"
+        params.append(kind)
+    if since:
+        sql += " AND n.published >= ?"
+        params.append(to_db_time(since))
+    if until:
+        sql += " AND n.published < ?"
+        params.append(to_db_time(until))
+    sql += " ORDER BY bm25(notice_search, 5.0, 1.0, 2.0), n.published DESC LIMIT ?"
+    return await db.fetchall(sql, (*params, limit))

@@ -1,0 +1,30 @@
+"""Searching notices: what people type becomes a safe FTS5 query."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+MAX_TERMS = 10
+
+
+def fts_query(text: str) -> str | None:
+    """Every word must occur (as a word start); FTS5 syntax typed by people is not interpreted."""
+    words = re.findall(r"\w+", text, flags=re.UNICODE)[:MAX_TERMS]
+    if not words:
+        return None
+    return " ".join(f'"{word}"*' for word in words)
+
+
+def day_bounds(value: str | None, timezone: str, *, end: bool) -> datetime | None:
+    """The start of a day (or of the next day, for an end date) in the board's time zone."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    if end:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone))
