@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from federation import structured_fields as sf
 from federation.hosts import HostError, canonical_host
 
 HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -295,202 +296,14 @@ def sign_request_rfc9421(
         headers["Content-Digest"] = lines['"content-digest"'] = content_digest_header(body)
     _merge_extra(headers, extra_headers)
     created = int(_aware(now).timestamp())
-    params = (
-        f'({" ".join(lines)});created={created};keyid={_sf_string(key_id)};alg="{RSA_V1_5_SHA256}"'
-    )
+    keyid = sf.serialize_string(key_id)
+    params = f'({" ".join(lines)});created={created};keyid={keyid};alg="{RSA_V1_5_SHA256}"'
     base_lines = [f"{name}: {value}" for name, value in lines.items()]
     base = "\n".join([*base_lines, f'"@signature-params": {params}']).encode("utf-8")
     signature = sign_bytes(RSA_V1_5_SHA256, private_key, base)
     headers["Signature-Input"] = f"{label}={params}"
     headers["Signature"] = f"{label}=:{base64.b64encode(signature).decode('ascii')}:"
     return headers
-
-
-# ---------------------------------------------------------------- RFC 8941 structured fields
-
-
-class _SFError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class _Token:
-    value: str
-
-
-_BareItem = int | float | str | bytes | bool | _Token
-_Params = tuple[tuple[str, _BareItem], ...]
-
-
-@dataclass(frozen=True)
-class _Item:
-    value: _BareItem
-    params: _Params
-
-
-@dataclass(frozen=True)
-class _InnerList:
-    items: tuple[_Item, ...]
-    params: _Params
-
-
-@dataclass(frozen=True)
-class _Member:
-    value: _Item | _InnerList
-    raw: str  # the member value exactly as received (for "@signature-params")
-
-
-_KEY_RE = re.compile(r"[a-z*][a-z0-9_\-.*]*")
-_TOKEN_RE = re.compile(r"[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*")
-_NUMBER_RE = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,3})?")
-_BYTES_RE = re.compile(r":([A-Za-z0-9+/=]*):")
-
-
-class _SFParser:
-    def __init__(self, text: str) -> None:
-        self.text = text.strip(" ")
-        self.pos = 0
-
-    def _peek(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def _skip(self, chars: str) -> None:
-        while self._peek() and self._peek() in chars:
-            self.pos += 1
-
-    def dictionary(self) -> dict[str, _Member]:
-        result: dict[str, _Member] = {}
-        while self.pos < len(self.text):
-            key = self._key()
-            start = self.pos
-            if self._peek() == "=":
-                self.pos += 1
-                start = self.pos
-                value: _Item | _InnerList = self._item_or_inner_list()
-            else:
-                value = _Item(True, self._params())
-            result[key] = _Member(value, self.text[start : self.pos])
-            self._skip(" \t")
-            if self.pos >= len(self.text):
-                return result
-            if self._peek() != ",":
-                raise _SFError(f"expected ',' at position {self.pos}")
-            self.pos += 1
-            self._skip(" \t")
-            if self.pos >= len(self.text):
-                raise _SFError("trailing comma")
-        return result
-
-    def _item_or_inner_list(self) -> _Item | _InnerList:
-        if self._peek() != "(":
-            return _Item(self._bare_item(), self._params())
-        self.pos += 1
-        items: list[_Item] = []
-        while True:
-            self._skip(" ")
-            if self._peek() == ")":
-                self.pos += 1
-                return _InnerList(tuple(items), self._params())
-            items.append(_Item(self._bare_item(), self._params()))
-            if self._peek() not in (" ", ")"):
-                raise _SFError(f"bad inner list at position {self.pos}")
-
-    def _params(self) -> _Params:
-        params: dict[str, _BareItem] = {}
-        while self._peek() == ";":
-            self.pos += 1
-            self._skip(" ")
-            key = self._key()
-            value: _BareItem = True
-            if self._peek() == "=":
-                self.pos += 1
-                value = self._bare_item()
-            params[key] = value
-        return tuple(params.items())
-
-    def _key(self) -> str:
-        match = _KEY_RE.match(self.text, self.pos)
-        if not match:
-            raise _SFError(f"expected a key at position {self.pos}")
-        self.pos = match.end()
-        return match.group()
-
-    def _bare_item(self) -> _BareItem:
-        char = self._peek()
-        if not char:
-            raise _SFError("unexpected end of field")
-        if char == '"':
-            return self._string()
-        if char == ":":
-            match = _BYTES_RE.match(self.text, self.pos)
-            if not match:
-                raise _SFError(f"bad byte sequence at position {self.pos}")
-            self.pos = match.end()
-            decoded = _b64decode(match.group(1))
-            if decoded is None:
-                raise _SFError("bad base64 in byte sequence")
-            return decoded
-        if char == "?":
-            value = self.text[self.pos + 1 : self.pos + 2]
-            if value not in ("0", "1"):
-                raise _SFError(f"bad boolean at position {self.pos}")
-            self.pos += 2
-            return value == "1"
-        if char == "-" or char.isdigit():
-            match = _NUMBER_RE.match(self.text, self.pos)
-            if not match:
-                raise _SFError(f"bad number at position {self.pos}")
-            self.pos = match.end()
-            return float(match.group()) if match.group(1) else int(match.group())
-        match = _TOKEN_RE.match(self.text, self.pos)
-        if not match:
-            raise _SFError(f"unexpected {char!r} at position {self.pos}")
-        self.pos = match.end()
-        return _Token(match.group())
-
-    def _string(self) -> str:
-        out: list[str] = []
-        self.pos += 1
-        while self.pos < len(self.text):
-            char = self.text[self.pos]
-            self.pos += 1
-            if char == "\\":
-                escaped = self._peek()
-                if escaped not in ('"', "\\"):
-                    raise _SFError("bad escape in string")
-                out.append(escaped)
-                self.pos += 1
-            elif char == '"':
-                return "".join(out)
-            elif not " " <= char <= "~":
-                raise _SFError("control or non-ASCII character in string")
-            else:
-                out.append(char)
-        raise _SFError("unterminated string")
-
-
-def _sf_string(value: str) -> str:
-    if not all(" " <= char <= "~" for char in value):
-        raise ValueError(f"not representable as a structured-field string: {value!r}")
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _sf_params(params: _Params) -> str:
-    out = []
-    for key, value in params:
-        if value is True:
-            out.append(f";{key}")
-        elif isinstance(value, str):
-            out.append(f";{key}={_sf_string(value)}")
-        elif isinstance(value, _Token):
-            out.append(f";{key}={value.value}")
-        elif isinstance(value, bytes):
-            out.append(f";{key}=:{base64.b64encode(value).decode('ascii')}:")
-        elif value is False:
-            out.append(f";{key}=?0")
-        else:
-            out.append(f";{key}={value}")
-    return "".join(out)
 
 
 # ---------------------------------------------------------------- parsing requests
@@ -632,20 +445,20 @@ def _parse_rfc9421(
     method: str, target: str, fields: dict[str, str]
 ) -> ParsedSignature | SignatureError:
     try:
-        inputs = _SFParser(fields["signature-input"]).dictionary()
-    except _SFError as exc:
+        inputs = sf.Parser(fields["signature-input"]).dictionary()
+    except sf.SFError as exc:
         return SignatureError(f"malformed Signature-Input header: {exc}")
     if "signature" not in fields:
         return SignatureError("request has Signature-Input but no Signature header")
     try:
-        signatures = _SFParser(fields["signature"]).dictionary()
-    except _SFError as exc:
+        signatures = sf.Parser(fields["signature"]).dictionary()
+    except sf.SFError as exc:
         return SignatureError(f"malformed Signature header: {exc}")
     chosen = next(
         (
             (label, member.raw, member.value)
             for label, member in inputs.items()
-            if isinstance(member.value, _InnerList) and "keyid" in dict(member.value.params)
+            if isinstance(member.value, sf.InnerList) and "keyid" in dict(member.value.params)
         ),
         None,
     )
@@ -653,7 +466,7 @@ def _parse_rfc9421(
         return SignatureError("no signature in Signature-Input has a keyid")
     label, raw_params, inner = chosen
     entry = signatures.get(label)
-    if entry is None or not isinstance(entry.value, _Item):
+    if entry is None or not isinstance(entry.value, sf.Item):
         return SignatureError(f"Signature header has no entry {label!r}")
     if not isinstance(entry.value.value, bytes) or not entry.value.value:
         return SignatureError(f"Signature {label!r} is not a byte sequence")
@@ -706,7 +519,7 @@ def _component_name(identifier: str) -> str:
 
 
 def _rfc9421_lines(
-    method: str, target: str, fields: dict[str, str], items: tuple[_Item, ...]
+    method: str, target: str, fields: dict[str, str], items: tuple[sf.Item, ...]
 ) -> list[tuple[str, str | None]] | SignatureError:
     path, has_query, query = target.partition("?")
     lines: list[tuple[str, str | None]] = []
@@ -714,7 +527,7 @@ def _rfc9421_lines(
         if not isinstance(item.value, str):
             return SignatureError("a covered component is not a string")
         name, params = item.value, dict(item.params)
-        identifier = _sf_string(name) + _sf_params(item.params)
+        identifier = sf.serialize_string(name) + sf.serialize_params(item.params)
         if any(existing == identifier for existing, _ in lines):
             return SignatureError(f"component {identifier} is covered twice")
         allowed = {"name"} if name == "@query-param" else set()
@@ -785,12 +598,14 @@ def _check_digest(value: str | None, body: bytes, rfc9421: bool) -> str | None:
     found: dict[str, bytes] = {}
     if rfc9421:
         try:
-            members = _SFParser(value).dictionary()
-        except _SFError as exc:
+            members = sf.Parser(value).dictionary()
+        except sf.SFError as exc:
             return f"malformed Content-Digest header: {exc}"
         for name, member in members.items():
             if name in _DIGEST_ALGORITHMS:
-                if not isinstance(member.value, _Item) or not isinstance(member.value.value, bytes):
+                if not isinstance(member.value, sf.Item) or not isinstance(
+                    member.value.value, bytes
+                ):
                     return f"Content-Digest {name} is not a byte sequence"
                 found[name] = member.value.value
     else:
