@@ -15,7 +15,7 @@ from email.utils import parsedate_to_datetime
 
 import aiosqlite
 
-from federation import httpsig, store
+from federation import httpsig, queue_store, store
 from federation.client import BlockedAddressError, FederationClient, FetchError
 from federation.database import Database
 from federation.hosts import HostError, canonical_host
@@ -111,7 +111,7 @@ async def enqueue(
     """Store an activity and one delivery per distinct inbox, inside the caller's transaction."""
     object_id = activity.get("object")
     object_ref = object_id if isinstance(object_id, str) else (object_id or {}).get("id")
-    await store.insert_outbox_activity(
+    await queue_store.insert_outbox_activity(
         conn,
         activity["id"],
         activity["actor"],
@@ -127,7 +127,7 @@ async def enqueue(
             targets.append((inbox, canonical_host(inbox)))
         except HostError:
             log.warning("skipping inbox with a bad host: %r", inbox)
-    return await store.insert_deliveries(conn, activity["id"], targets, now)
+    return await queue_store.insert_deliveries(conn, activity["id"], targets, now)
 
 
 async def enqueue_to_followers(
@@ -208,8 +208,8 @@ class DeliveryWorker:
     async def _dispatch(self) -> tuple[list[asyncio.Task[None]], int]:
         """Start one task per host with due deliveries, skipping hosts still being sent to."""
         busy = sorted(self._busy_hosts)
-        due = await store.list_due_deliveries(self.db, self.clock(), BATCH, skip_hosts=busy)
-        by_host: dict[str, list[store.Delivery]] = defaultdict(list)
+        due = await queue_store.list_due_deliveries(self.db, self.clock(), BATCH, skip_hosts=busy)
+        by_host: dict[str, list[queue_store.Delivery]] = defaultdict(list)
         for delivery in due:
             by_host[delivery.host].append(delivery)
         tasks = []
@@ -218,10 +218,10 @@ class DeliveryWorker:
             tasks.append(asyncio.create_task(self._send_host(host, items), name=f"deliver {host}"))
         return tasks, len(due)
 
-    async def _send_host(self, host: str, items: list[store.Delivery]) -> None:
+    async def _send_host(self, host: str, items: list[queue_store.Delivery]) -> None:
         limit = asyncio.Semaphore(PER_HOST_CONCURRENCY)
 
-        async def one(delivery: store.Delivery) -> None:
+        async def one(delivery: queue_store.Delivery) -> None:
             async with limit:
                 await self._attempt(delivery)
 
@@ -233,7 +233,7 @@ class DeliveryWorker:
             self._busy_hosts.discard(host)
             self._wake.set()
 
-    async def _attempt(self, delivery: store.Delivery) -> None:
+    async def _attempt(self, delivery: queue_store.Delivery) -> None:
         key = self.keys.get(delivery.actor)
         status, retry_after, error, refused = None, None, None, None
         if key is None:
@@ -259,7 +259,7 @@ class DeliveryWorker:
                 error or decision.reason,
             )
         async with self.db.transaction() as conn:
-            await store.record_delivery_attempt(
+            await queue_store.record_delivery_attempt(
                 conn,
                 delivery.id,
                 decision.state,
@@ -269,18 +269,20 @@ class DeliveryWorker:
                 now,
             )
             if decision.state == "sent":
-                await store.clear_host_failures(conn, delivery.host)
-                await store.clear_gone_inbox(conn, delivery.inbox)
+                await queue_store.clear_host_failures(conn, delivery.host)
+                await queue_store.clear_gone_inbox(conn, delivery.inbox)
             elif status in (404, 410):
-                dropped = await store.record_gone_inbox(
+                dropped = await queue_store.record_gone_inbox(
                     conn, delivery.inbox, now, GONE_ANSWERS_TO_DROP
                 )
                 if dropped:
                     log.info("inbox %s is gone: dropped %d followers", delivery.inbox, dropped)
             elif decision.state in ("pending", "dead"):
-                await store.record_failure_day(conn, delivery.host, now, DAYS_TO_UNAVAILABLE)
+                await queue_store.record_failure_day(conn, delivery.host, now, DAYS_TO_UNAVAILABLE)
 
-    async def _post(self, delivery: store.Delivery, key: SigningKey) -> tuple[int, str | None]:
+    async def _post(
+        self, delivery: queue_store.Delivery, key: SigningKey
+    ) -> tuple[int, str | None]:
         body = delivery.body.encode("utf-8")
         # Signing costs ~0.3 ms of CPU; OpenSSL releases the GIL, so a thread uses the other core.
         headers = await asyncio.to_thread(

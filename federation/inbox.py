@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from federation import httpsig, store
+from federation import httpsig, queue_store
 from federation.actors import ActorError, ActorResolver
 from federation.database import Database
 from federation.hosts import HostError, canonical_host
@@ -67,7 +67,7 @@ BlockCheck = Callable[[str], Awaitable[bool]]
 
 
 async def _mark_done(conn: aiosqlite.Connection, activity_id: str, now: datetime) -> None:
-    await store.finish_inbox_activity(conn, activity_id, "done", None, now)
+    await queue_store.finish_inbox_activity(conn, activity_id, "done", None, now)
 
 
 async def _never_blocked(_: str) -> bool:
@@ -174,10 +174,10 @@ class Inbox:
     async def _store(self, activity: Json, actor_id: str, body: bytes) -> InboxResult:
         type_ = get_type(activity) or ""
         async with self.db.transaction() as conn:
-            new = await store.insert_inbox_activity(
+            new = await queue_store.insert_inbox_activity(
                 conn, activity["id"], actor_id, type_, body.decode("utf-8"), self.clock()
             )
-            await store.clear_host_failures(conn, canonical_host(actor_id))
+            await queue_store.clear_host_failures(conn, canonical_host(actor_id))
         if not new:
             return InboxResult(202, "already received")
         self._wake.set()
@@ -204,7 +204,7 @@ class Inbox:
 
     async def process_due(self, limit: int = 50) -> int:
         """Dispatch stored activities to their handlers; failures are retried, then kept."""
-        rows = await store.list_due_inbox(self.db, self.clock(), limit)
+        rows = await queue_store.list_due_inbox(self.db, self.clock(), limit)
         for row in rows:
             await self._process(row["id"], row["actor"], json.loads(row["body"]), row["attempts"])
         return len(rows)
@@ -238,7 +238,7 @@ class Inbox:
         log.warning("processing %s failed (attempt %d): %s", activity_id, attempts + 1, reason)
         delay = timedelta(seconds=min(30 * 2**attempts, 6 * 3600))
         async with self.db.transaction() as conn:
-            await store.finish_inbox_activity(
+            await queue_store.finish_inbox_activity(
                 conn, activity_id, "failed" if final else "pending", reason[:500], now + delay
             )
 

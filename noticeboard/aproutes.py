@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 import noticeboard.convertors  # noqa: F401  (registers the 'rowid' path type)
-from federation import nodeinfo
+from federation import nodeinfo, queue_store
 from federation import store as fedstore
 from federation.inbox import MAX_BODY
 from federation.vocab import ordered_collection, ordered_collection_page
@@ -147,11 +147,11 @@ async def outbox(request: Request) -> Response:
     if request.path_params["username"].lower() != board.config.username:
         return _text(404, "no such actor")
     url = board.urls.outbox
-    total = await fedstore.count_outbox(board.db, board.urls.actor)
+    total = await queue_store.count_outbox(board.db, board.urls.actor)
     if "page" not in request.query_params:
         return activity_json(ordered_collection(url, total, first=f"{url}?page=true"))
     before = request.query_params.get("before")
-    rows = await fedstore.list_outbox(board.db, board.urls.actor, before=before, limit=PAGE_SIZE)
+    rows = await queue_store.list_outbox(board.db, board.urls.actor, before=before, limit=PAGE_SIZE)
     items = [json.loads(r["body"]) for r in rows]
     for item in items:
         item.pop("@context", None)
@@ -225,7 +225,7 @@ async def activity(request: Request) -> Response:
 
 
 async def _activity_by_id(board: Board, activity_id: str) -> Response:
-    row = await fedstore.get_outbox_activity(board.db, activity_id)
+    row = await queue_store.get_outbox_activity(board.db, activity_id)
     if row is None or not row["public"]:
         return _text(404, "no such activity")
     return activity_json(json.loads(row["body"]))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from federation import delivery
+from federation import delivery, queue_store
 from federation import store as fedstore
 from federation.blocks import DomainBlocks
 from federation.database import MIGRATION_DIR as FEDERATION_MIGRATIONS
@@ -184,14 +184,14 @@ class Board(NoticeActions):
     async def retry_delivery(self, delivery_id: int) -> bool:
         """Send a failed or given-up delivery again, with a fresh retry schedule."""
         async with self.db.transaction() as conn:
-            done = await fedstore.retry_delivery(conn, delivery_id, self.clock())
+            done = await queue_store.retry_delivery(conn, delivery_id, self.clock())
         self.wake_delivery()
         return done
 
     async def retry_inbox_activity(self, activity_id: str) -> bool:
         """Process an inbound activity again whose processing finally failed."""
         async with self.db.transaction() as conn:
-            done = await fedstore.retry_inbox_activity(conn, activity_id, self.clock())
+            done = await queue_store.retry_inbox_activity(conn, activity_id, self.clock())
         self.wake_inbox()
         return done
 

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 import noticeboard.convertors  # noqa: F401  (registers the 'rowid' path type)
+from federation import queue_store
 from federation import store as fedstore
 from federation.database import from_db_time
 from noticeboard import auth, staff_notices, store
@@ -75,7 +76,7 @@ async def dashboard(request: Request) -> Response:
     s = services(request)
     board = s.board
     rows = await store.list_notices(board.db, before=None, limit=50)
-    counts = await fedstore.delivery_counts(
+    counts = await queue_store.delivery_counts(
         board.db, [r["create_activity_id"] for r in rows if r["create_activity_id"]]
     )
     notices = [notice_view(r, board.urls, counts.get(r["create_activity_id"])) for r in rows]
@@ -121,13 +122,13 @@ async def follow_decision(request: Request) -> Response:
 @requires("owner")
 async def problems(request: Request) -> Response:
     s = services(request)
-    rows = await fedstore.list_deliveries(s.board.db, ("failed", "dead"))
+    rows = await queue_store.list_deliveries(s.board.db, ("failed", "dead"))
     deliveries = [{**dict(r), "updated": from_db_time(r["updated"])} for r in rows]
     return s.renderer.page(
         request,
         "staff/problems.html",
         deliveries=deliveries,
-        inbox_failures=await fedstore.list_failed_inbox(s.board.db),
+        inbox_failures=await queue_store.list_failed_inbox(s.board.db),
         page_title="Delivery problems",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from federation import queue_store
 from federation import store as fedstore
 from federation.blocks import normalise_domain
 from federation.hosts import HostError
@@ -184,7 +185,7 @@ def run_deliveries(config: Config, args: argparse.Namespace) -> int:
         raise UsageError(f"--state takes {', '.join(DELIVERY_STATES)}")
 
     async def listing(board: Board) -> list[dict[str, Any]]:
-        rows = await fedstore.list_deliveries(board.db, states, limit=10_000)
+        rows = await queue_store.list_deliveries(board.db, states, limit=10_000)
         return [dict(r) for r in rows]
 
     print_listing(with_board(config, listing), args.json, ("id", "state", "host", "last_error"))

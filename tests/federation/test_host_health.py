@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from federation import delivery, store
+from federation import delivery, queue_store
 from federation.client import FederationClient
 from federation.database import MIGRATION_DIR, Database
 from federation.delivery import DAYS_TO_UNAVAILABLE, DeliveryWorker, SigningKey, next_attempt
@@ -73,7 +73,9 @@ async def test_worker__marks_host_unavailable_after_failures_on_distinct_days(db
             await queue_one(db, inbox, clock, day)
             assert await worker.run_once() >= 1  # the new one, plus earlier retries now due
             clock.now += timedelta(days=1)
-        assert [r["host"] for r in await store.list_unavailable_hosts(db)] == [f"127.0.0.1:{port}"]
+        assert [r["host"] for r in await queue_store.list_unavailable_hosts(db)] == [
+            f"127.0.0.1:{port}"
+        ]
 
         await queue_one(db, inbox, clock, 99)
         await worker.run_once()
@@ -86,18 +88,21 @@ async def test_contact__revives_an_unavailable_host(db: Database) -> None:
     clock = Clock()
     async with db.transaction() as conn:
         for day in range(DAYS_TO_UNAVAILABLE):
-            await store.record_failure_day(conn, "dead.example", clock() + timedelta(days=day), 7)
-    assert [r["host"] for r in await store.list_unavailable_hosts(db)] == ["dead.example"]
+            await queue_store.record_failure_day(
+                conn, "dead.example", clock() + timedelta(days=day), 7
+            )
+    assert [r["host"] for r in await queue_store.list_unavailable_hosts(db)] == ["dead.example"]
     async with db.transaction() as conn:
-        await store.clear_host_failures(conn, "dead.example")
-    assert await store.list_unavailable_hosts(db) == []
+        await queue_store.clear_host_failures(conn, "dead.example")
+    assert await queue_store.list_unavailable_hosts(db) == []
 
 
 async def test_failures_on_one_day__do_not_mark_a_host(db: Database) -> None:
     clock = Clock()
     async with db.transaction() as conn:
         marks = [
-            await store.record_failure_day(conn, "flaky.example", clock(), 7) for _ in range(20)
+            await queue_store.record_failure_day(conn, "flaky.example", clock(), 7)
+            for _ in range(20)
         ]
     assert not any(marks)
-    assert await store.list_unavailable_hosts(db) == []
+    assert await queue_store.list_unavailable_hosts(db) == []
