@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from urllib.parse import urldefrag
 
 from federation import store
-from federation.client import FederationClient, FetchError
+from federation.client import FederationClient
 from federation.database import Database, from_db_time, to_db_time
+from federation.guard import FetchError
 from federation.hosts import HostError, canonical_host
 from federation.keys import load_public_key
 from federation.store import RemoteActorRow

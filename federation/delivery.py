@@ -16,8 +16,9 @@ from email.utils import parsedate_to_datetime
 import aiosqlite
 
 from federation import httpsig, queue_store, store
-from federation.client import BlockedAddressError, FederationClient, FetchError
+from federation.client import FederationClient
 from federation.database import Database
+from federation.guard import BlockedAddressError, FetchError
 from federation.hosts import HostError, canonical_host
 from federation.keys import PrivateKey
 from federation.vocab import Json

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from federation.client import FederationClient, FetchError
+from federation.client import FederationClient
+from federation.guard import FetchError
 from federation.hosts import HostError, canonical_host
 
 JRD_MEDIA_TYPE = "application/jrd+json"

@@ -21,12 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from federation.client import (
-    BlockedAddressError,
-    FederationClient,
-    FetchError,
-    system_resolver,
-)
+from federation.client import FederationClient
+from federation.guard import BlockedAddressError, FetchError, system_resolver
 from federation.hosts import HostError
 
 Scope = dict[str, Any]
