@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -80,7 +82,7 @@ async def nodeinfo_document(request: Request) -> Response:
 
 async def actor(request: Request) -> Response:
     s = services(request)
-    if request.path_params["username"].lower() != s.board.config.username:
+    if not _is_board(request):
         return _text(404, "no such actor")
     if not wants_activity_json(request):
         return await profile(request)  # the HTML face of the same URL
@@ -142,40 +144,47 @@ async def _read_capped(request: Request, cap: int) -> bytes | Response:
 
 
 async def outbox(request: Request) -> Response:
-    s = services(request)
-    board = s.board
-    if request.path_params["username"].lower() != board.config.username:
+    board = services(request).board
+    if not _is_board(request):
         return _text(404, "no such actor")
-    url = board.urls.outbox
     total = await queue_store.count_outbox(board.db, board.urls.actor)
     if "page" not in request.query_params:
-        return activity_json(ordered_collection(url, total, first=f"{url}?page=true"))
-    before = request.query_params.get("before")
-    rows = await queue_store.list_outbox(board.db, board.urls.actor, before=before, limit=PAGE_SIZE)
-    items = [json.loads(r["body"]) for r in rows]
-    for item in items:
-        item.pop("@context", None)
-    next_page = (
-        f"{url}?page=true&before={rows[-1]['published']}" if len(rows) == PAGE_SIZE else None
+        return _first_page_link(board.urls.outbox, total)
+    rows = await queue_store.list_outbox(
+        board.db, board.urls.actor, before=request.query_params.get("before"), limit=PAGE_SIZE
     )
-    return activity_json(
-        ordered_collection_page(request_url(request), url, items, next_page=next_page)
-    )
+    items = [{k: v for k, v in json.loads(r["body"]).items() if k != "@context"} for r in rows]
+    return _page(request, board.urls.outbox, items, [r["published"] for r in rows])
 
 
 async def followers(request: Request) -> Response:
-    s = services(request)
-    board = s.board
-    if request.path_params["username"].lower() != board.config.username:
+    board = services(request).board
+    if not _is_board(request):
         return _text(404, "no such actor")
-    url = board.urls.followers
     total = await fedstore.count_followers(board.db, board.urls.actor)
     if "page" not in request.query_params:
-        return activity_json(ordered_collection(url, total, first=f"{url}?page=true"))
-    before = request.query_params.get("before")
-    rows = await fedstore.list_followers(board.db, board.urls.actor, before=before, limit=PAGE_SIZE)
-    next_page = f"{url}?page=true&before={rows[-1]['created']}" if len(rows) == PAGE_SIZE else None
+        return _first_page_link(board.urls.followers, total)
+    rows = await fedstore.list_followers(
+        board.db, board.urls.actor, before=request.query_params.get("before"), limit=PAGE_SIZE
+    )
     items = [r["actor_id"] for r in rows]
+    return _page(request, board.urls.followers, items, [r["created"] for r in rows])
+
+
+def _is_board(request: Request) -> bool:
+    username = str(request.path_params.get("username", ""))
+    return username.lower() == services(request).board.config.username
+
+
+def _first_page_link(url: str, total: int) -> Response:
+    return activity_json(ordered_collection(url, total, first=f"{url}?page=true"))
+
+
+def _page(request: Request, url: str, items: list[Any], cursors: list[str]) -> Response:
+    """One page of a collection, keyset-paged: the next page starts before the last item."""
+    next_page = None
+    if len(items) == PAGE_SIZE:
+        next_page = f"{url}?{urlencode({'page': 'true', 'before': cursors[-1]})}"
     return activity_json(
         ordered_collection_page(request_url(request), url, items, next_page=next_page)
     )
@@ -183,7 +192,7 @@ async def followers(request: Request) -> Response:
 
 async def following(request: Request) -> Response:
     board = services(request).board
-    if request.path_params["username"].lower() != board.config.username:
+    if not _is_board(request):
         return _text(404, "no such actor")
     rows = await fedstore.list_following(board.db, board.urls.actor)
     items = [r["actor_id"] for r in rows if r["state"] == "accepted"]
@@ -192,7 +201,7 @@ async def following(request: Request) -> Response:
 
 async def featured(request: Request) -> Response:
     board = services(request).board
-    if request.path_params["username"].lower() != board.config.username:
+    if not _is_board(request):
         return _text(404, "no such actor")
     rows = await store.list_pinned_notices(board.db, board.clock())
     notes = [await board.served_object(r) for r in rows]
