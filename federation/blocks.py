@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from federation import store
 from federation.database import Database
 from federation.hosts import HostError, canonical_host, host_matches
@@ -23,10 +25,16 @@ class DomainBlocks:
 
     async def is_blocked(self, host: str) -> bool:
         """Tell whether a canonical host is a blocked domain or one of its subdomains."""
-        for row in await store.list_blocked_domains(self.db):
-            try:
-                if host_matches(host, row["domain"]):
-                    return True
-            except HostError:
-                continue
+        return await self.any_blocked([host])
+
+    async def any_blocked(self, hosts: Iterable[str]) -> bool:
+        """Tell whether any of the hosts is blocked, with one look at the block list."""
+        domains = [row["domain"] for row in await store.list_blocked_domains(self.db)]
+        return any(_matches(host, domain) for host in hosts for domain in domains)
+
+
+def _matches(host: str, domain: str) -> bool:
+    try:
+        return host_matches(host, domain)
+    except HostError:
         return False

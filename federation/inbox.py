@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -63,14 +63,14 @@ class InboxContext:
 
 
 Handler = Callable[[InboxContext], Awaitable[None]]
-BlockCheck = Callable[[str], Awaitable[bool]]
+BlockCheck = Callable[[Iterable[str]], Awaitable[bool]]
 
 
 async def _mark_done(conn: aiosqlite.Connection, activity_id: str, now: datetime) -> None:
     await queue_store.finish_inbox_activity(conn, activity_id, "done", None, now)
 
 
-async def _never_blocked(_: str) -> bool:
+async def _never_blocked(_: Iterable[str]) -> bool:
     return False
 
 
@@ -123,9 +123,8 @@ class Inbox:
             key_host, actor_host = canonical_host(parsed.key_id), canonical_host(actor_id)
         except HostError as exc:
             return InboxResult(400, f"bad host: {exc}")
-        for host in {key_host, actor_host, *_object_hosts(activity)}:
-            if await self.is_blocked(host):
-                return InboxResult(403, "this server is blocked")
+        if await self.is_blocked({key_host, actor_host, *_object_hosts(activity)}):
+            return InboxResult(403, "this server is blocked")
         if key_host == self.own_host or actor_host == self.own_host:
             return InboxResult(401, "signature claims to come from this server")
         if key_host != actor_host:

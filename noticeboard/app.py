@@ -150,7 +150,7 @@ def build_services(board: Board, http: FederationClient, clock: Clock) -> Servic
 
     resolver = ActorResolver(board.db, http, sign_get, clock, clean_text)
     inbox = Inbox(
-        board.db, resolver, clock, own_host=board.config.host, is_blocked=board.blocks.is_blocked
+        board.db, resolver, clock, own_host=board.config.host, is_blocked=board.blocks.any_blocked
     )
     worker = DeliveryWorker(board.db, http, board.keys, clock)
     board.wake_delivery = worker.wake
