@@ -145,6 +145,7 @@ VOTE_MESSAGES = {
     "choice": N_("Please choose an answer."),
 }
 VOTER_COOKIE = "aushang_voter"
+VOTE_FORM_LIMIT = 8192
 
 
 async def vote(request: Request) -> Response:
@@ -163,6 +164,9 @@ async def vote(request: Request) -> Response:
         response = s.renderer.error(request, 429, N_("Too many votes from here. Please wait."))
         response.headers["Retry-After"] = str(int(retry) + 1)
         return response
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > VOTE_FORM_LIMIT:
+        return s.renderer.error(request, 413, N_("The form is too large."))
     form = await request.form(max_files=0, max_fields=MAX_OPTIONS + 4, max_part_size=4096)
     positions = [int(v) for v in form.getlist("option") if isinstance(v, str) and v.isdigit()]
     outcome, voter_cookie = await _cast_vote(board, row, positions, form.get("code"), request)
