@@ -1,0 +1,128 @@
+"""Benchmarks: what the board's hot paths cost, as ratios against a baseline measured in the
+same run (the machines are shared and noisy; single figures vary by about 15 %).
+
+Run with `make bench` (or `.venv/bin/python -m bench`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from federation import delivery, httpsig
+from federation.database import MIGRATION_DIR, Database, to_db_time
+from federation.keys import generate_private_key
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    """The median of several runs, in seconds (robust against a noisy neighbour)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_inbox_verification(n: int = 2000) -> tuple[float, float]:
+    """Parse and verify a signed POST (all checks) against a bare RSA verify of the same bytes."""
+    key = generate_private_key()
+    body = b'{"type": "Follow", "id": "https://m.example/1", "actor": "https://m.example/u"}'
+    url = "https://board.example/users/nordstadt/inbox"
+    headers = httpsig.sign_request(
+        "POST", url, body, "https://m.example/u#main-key", key, NOW,
+        {"Content-Type": "application/activity+json"},
+    )  # fmt: skip
+    public = key.public_key()
+    message = b"x" * 200
+    signature = key.sign(message, padding.PKCS1v15(), hashes.SHA256())
+
+    def ours() -> None:
+        for _ in range(n):
+            parsed = httpsig.parse_signature("POST", "/users/nordstadt/inbox", headers)
+            assert not isinstance(parsed, httpsig.SignatureError)
+            result = httpsig.verify_signature(
+                parsed, public, body, NOW, expected_host="board.example"
+            )
+            assert result.ok, result.reason
+
+    def baseline() -> None:
+        for _ in range(n):
+            public.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+
+    return best_of(5, ours), best_of(5, baseline)
+
+
+def bench_fanout_enqueue(followers: int = 2000) -> tuple[float, float]:
+    """Queue one Create for many followers (one transaction) against a bare sqlite3 insert."""
+
+    async def ours(path: Path) -> float:
+        db = Database(path)
+        await db.connect()
+        await db.migrate([("federation", MIGRATION_DIR)])
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO followers (local_actor, actor_id, follow_id, inbox, shared_inbox, "
+                "state, created) VALUES ('a', ?, ?, ?, NULL, 'accepted', ?)",
+                [
+                    (f"https://h{i}.example/u", f"f{i}", f"https://h{i}.example/inbox", "t")
+                    for i in range(followers)
+                ],
+            )
+        started = time.perf_counter()
+        activity = {"id": "https://b.example/1", "type": "Create", "actor": "a", "object": "o"}
+        async with db.transaction() as conn:
+            count = await delivery.enqueue_to_followers(conn, activity, "a", NOW)
+        elapsed = time.perf_counter() - started
+        assert count == followers
+        await db.close()
+        return elapsed
+
+    def baseline(path: Path) -> float:
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE d (activity TEXT, inbox TEXT, host TEXT, state TEXT, at TEXT)")
+        rows = [
+            ("x", f"https://h{i}.example/inbox", f"h{i}.example", "pending", to_db_time(NOW))
+            for i in range(followers)
+        ]
+        started = time.perf_counter()
+        with conn:
+            conn.executemany("INSERT INTO d VALUES (?, ?, ?, ?, ?)", rows)
+        elapsed = time.perf_counter() - started
+        conn.close()
+        return elapsed
+
+    mine, base = [], []
+    for _ in range(5):
+        with tempfile.TemporaryDirectory() as tmp:
+            mine.append(asyncio.run(ours(Path(tmp) / "a.sqlite3")))
+            base.append(baseline(Path(tmp) / "b.sqlite3"))
+    return statistics.median(mine), statistics.median(base)
+
+
+def main() -> None:
+    print("benchmark                                   ours        baseline    ratio")
+    rows = [
+        ("signed inbox POST: parse + all checks", *bench_inbox_verification(), 2000),
+        ("fan-out: queue a Create for 2,000 followers", *bench_fanout_enqueue(), 1),
+    ]
+    for name, ours, base, per in rows:
+        print(
+            f"{name:<42} {ours / per * 1e6:9.1f} µs {base / per * 1e6:9.1f} µs {ours / base:6.2f}×"
+        )
+
+
+if __name__ == "__main__":
+    main()
