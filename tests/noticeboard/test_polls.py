@@ -202,3 +202,11 @@ def test_cli__posts_a_poll_and_refuses_changing_its_answers(board: RunningBoard)
     assert changed.returncode == 2 and "cannot be changed" in changed.stderr
     one = board.cli("post", "--title", "x", "--body", "y", "--type", "poll", "--option", "A")
     assert one.returncode == 2
+
+
+def test_web_vote__oversized_form_is_refused(board: RunningBoard) -> None:
+    notice_id = post_poll(board)
+    browser = board.new_client(Origin=board.base_url)
+    response = browser.post(f"/notices/{notice_id}/vote", data={"option": "1", "x": "y" * 9000})
+    assert response.status_code == 413
+    assert board.rows("SELECT * FROM poll_votes") == []

@@ -168,3 +168,21 @@ def test_login__redirects_only_to_local_paths(board: RunningBoard) -> None:
             },
         )
         assert response.headers["location"] == "/staff", target
+
+
+def test_forms__without_a_length_or_too_large_are_refused(board: RunningBoard) -> None:
+    client = board.new_client()
+    token = csrf_token(client.get("/login").text)
+
+    def chunks():
+        yield f"csrf_token={token}&username=admin&password=".encode()
+        yield board.admin_password.encode()
+
+    chunked = client.post(
+        "/login", content=chunks(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert chunked.status_code == 411
+    huge = client.post("/login", data={"csrf_token": token, "username": "x" * 70_000})
+    assert huge.status_code == 413
+    signed_in = client.get("/staff")
+    assert signed_in.status_code == 303  # neither request signed anyone in
