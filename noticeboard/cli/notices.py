@@ -86,6 +86,9 @@ def _draft_arguments(parser: Parser, *, required: bool) -> None:
     parser.add_argument("--place", metavar="TEXT", help="event place: 'name' or 'name, address'")
     parser.add_argument("--online", metavar="URL", help="link of an online event")
     parser.add_argument(
+        "--coordinates", metavar="LAT,LON", help="where the event is, e.g. 51.4556,7.0116"
+    )
+    parser.add_argument(
         "--option", action="append", metavar="TEXT", help="a poll answer (repeat: 2 to 10)"
     )
     parser.add_argument("--multiple", action="store_true", help="a poll with several answers")
@@ -141,6 +144,10 @@ def _event_fields(args: argparse.Namespace, current: dict[str, Any]) -> dict[str
         fields["place_name"], fields["place_address"] = name.strip(), address.strip() or None
     if args.online is not None:
         fields["online_url"] = args.online
+    fields["latitude"], fields["longitude"] = current.get("latitude"), current.get("longitude")
+    if args.coordinates is not None:
+        latitude, _, longitude = args.coordinates.partition(",")
+        fields["latitude"], fields["longitude"] = latitude.strip(), longitude.strip()
     return fields
 
 
@@ -213,6 +220,8 @@ def _current(row: Any, config: Config) -> dict[str, Any]:
         "place_name": row["place_name"],
         "place_address": row["place_address"],
         "online_url": row["online_url"],
+        "latitude": None if row["latitude"] is None else str(row["latitude"]),
+        "longitude": None if row["longitude"] is None else str(row["longitude"]),
     }
 
 

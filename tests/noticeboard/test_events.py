@@ -144,9 +144,15 @@ def test_cli__posts_and_edits_an_event(board: RunningBoard) -> None:
     row = board.rows("SELECT * FROM notices")[0]
     assert (row["place_name"], row["place_address"]) == ("Werkstatt", "Südring 3")
     assert row["event_end"] > row["event_start"]
-    edited = board.cli("edit", result.stdout.strip(), "--end", "2026-12-05T18:00")
+    edited = board.cli(
+        "edit", result.stdout.strip(), "--end", "2026-12-05T18:00", "--coordinates", "51.45,7.01"
+    )
     assert edited.returncode == 0, edited.stderr
-    assert board.rows("SELECT place_name FROM notices")[0]["place_name"] == "Werkstatt"
+    row = board.rows("SELECT place_name, latitude, longitude FROM notices")[0]
+    assert row == {"place_name": "Werkstatt", "latitude": 51.45, "longitude": 7.01}
+    again = board.cli("edit", result.stdout.strip(), "--title", "Repair-Café im Dezember")
+    assert again.returncode == 0, again.stderr
+    assert board.rows("SELECT latitude FROM notices")[0]["latitude"] == 51.45  # kept
     bad = board.cli("post", "--title", "x", "--body", "y", "--type", "event")
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1
