@@ -1,4 +1,4 @@
-"""Domain blocks: one check for every id an activity involves (rule 5)."""
+"""Blocks and limited federation: one check for every id an activity involves (rule 5)."""
 
 from __future__ import annotations
 
@@ -17,20 +17,38 @@ def normalise_domain(value: str) -> str:
     return canonical_host(text)
 
 
-class DomainBlocks:
-    """Answers 'is this host blocked?' from the database, so every process sees new blocks."""
+class Blocks:
+    """Answers 'may we talk to this?' from the database, so every process sees new blocks.
 
-    def __init__(self, db: Database) -> None:
+    A host is refused when it, or a domain it belongs to, is blocked; in limited federation
+    also when it is not on the list of allowed domains (subdomains included there as well).
+    """
+
+    def __init__(self, db: Database, own_host: str | None = None) -> None:
         self.db = db
+        self.own_host = own_host
 
     async def is_blocked(self, host: str) -> bool:
-        """Tell whether a canonical host is a blocked domain or one of its subdomains."""
+        """Tell whether a canonical host is refused."""
         return await self.any_blocked([host])
 
     async def any_blocked(self, hosts: Iterable[str]) -> bool:
-        """Tell whether any of the hosts is blocked, with one look at the block list."""
+        """Tell whether any of the hosts is refused, with one look at each list."""
+        hosts = list(hosts)
         domains = [row["domain"] for row in await store.list_blocked_domains(self.db)]
-        return any(_matches(host, domain) for host in hosts for domain in domains)
+        if any(_matches(host, domain) for host in hosts for domain in domains):
+            return True
+        if not await store.is_limited(self.db):
+            return False
+        allowed = [row["domain"] for row in await store.list_allowed_domains(self.db)]
+        foreign = [host for host in hosts if host != self.own_host]
+        return not all(any(_matches(host, domain) for domain in allowed) for host in foreign)
+
+    async def refuses(self, hosts: Iterable[str], actor_ids: Iterable[str]) -> bool:
+        """Tell whether any host is refused or any of the ids is a blocked account."""
+        if await self.any_blocked(hosts):
+            return True
+        return await store.any_actor_blocked(self.db, [a for a in actor_ids if a])
 
 
 def _matches(host: str, domain: str) -> bool:

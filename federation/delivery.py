@@ -8,7 +8,7 @@ import json
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -145,6 +145,9 @@ class SigningKey:
     private_key: PrivateKey
 
 
+HostCheck = Callable[[Iterable[str]], Awaitable[bool]]
+
+
 class DeliveryWorker:
     """Sends due deliveries; one slow host never holds up the others."""
 
@@ -156,8 +159,10 @@ class DeliveryWorker:
         clock: Clock,
         *,
         idle_poll: float = 1.0,
+        is_blocked: HostCheck | None = None,
     ) -> None:
         self.db = db
+        self.is_blocked = is_blocked
         self.client = client
         self.keys = keys
         self.clock = clock
@@ -222,22 +227,26 @@ class DeliveryWorker:
     async def _send_host(self, host: str, items: list[queue_store.Delivery]) -> None:
         limit = asyncio.Semaphore(PER_HOST_CONCURRENCY)
 
-        async def one(delivery: queue_store.Delivery) -> None:
+        async def one(delivery: queue_store.Delivery, refused: str | None) -> None:
             async with limit:
-                await self._attempt(delivery)
+                await self._attempt(delivery, refused)
 
         try:
-            await asyncio.gather(*(one(d) for d in items))
+            blocked = self.is_blocked is not None and await self.is_blocked([host])
+            refused = "the server is blocked or not allowed; not sent" if blocked else None
+            await asyncio.gather(*(one(d, refused) for d in items))
         except Exception:  # an attempt whose outcome was not recorded is simply tried again
             log.exception("delivery to %s failed; pending rows are retried", host)
         finally:
             self._busy_hosts.discard(host)
             self._wake.set()
 
-    async def _attempt(self, delivery: queue_store.Delivery) -> None:
+    async def _attempt(self, delivery: queue_store.Delivery, refused: str | None = None) -> None:
         key = self.keys.get(delivery.actor)
-        status, retry_after, error, refused = None, None, None, None
-        if key is None:
+        status, retry_after, error = None, None, None
+        if refused is not None:
+            pass  # the server is blocked: recorded as refused without any request
+        elif key is None:
             refused = f"no signing key for {delivery.actor}"
         elif delivery.host_unavailable:
             refused = "the server has been unreachable on several days; not tried"

@@ -63,14 +63,14 @@ class InboxContext:
 
 
 Handler = Callable[[InboxContext], Awaitable[None]]
-BlockCheck = Callable[[Iterable[str]], Awaitable[bool]]
+BlockCheck = Callable[[Iterable[str], Iterable[str]], Awaitable[bool]]  # (hosts, actor ids)
 
 
 async def _mark_done(conn: aiosqlite.Connection, activity_id: str, now: datetime) -> None:
     await queue_store.finish_inbox_activity(conn, activity_id, "done", None, now)
 
 
-async def _never_blocked(_: Iterable[str]) -> bool:
+async def _never_blocked(_hosts: Iterable[str], _actors: Iterable[str]) -> bool:
     return False
 
 
@@ -123,8 +123,9 @@ class Inbox:
             key_host, actor_host = canonical_host(parsed.key_id), canonical_host(actor_id)
         except HostError as exc:
             return InboxResult(400, f"bad host: {exc}")
-        if await self.is_blocked({key_host, actor_host, *_object_hosts(activity)}):
-            return InboxResult(403, "this server is blocked")
+        hosts = {key_host, actor_host, *_object_hosts(activity)}
+        if await self.is_blocked(hosts, _involved_actors(activity)):
+            return InboxResult(403, "this server or account is blocked")
         if key_host == self.own_host or actor_host == self.own_host:
             return InboxResult(401, "signature claims to come from this server")
         if key_host != actor_host:
@@ -272,6 +273,15 @@ def _object_hosts(activity: Json) -> set[str]:
             except HostError:
                 continue
     return hosts
+
+
+def _involved_actors(activity: Json) -> set[str]:
+    """The activity's actor and the author of its object, which an account block covers."""
+    obj = activity.get("object")
+    ids = {get_id(activity.get("actor"))}
+    if isinstance(obj, dict):
+        ids.update(get_id(author) for author in as_list(obj.get("attributedTo")))
+    return {ident for ident in ids if ident}
 
 
 def _is_self_delete(activity: Json) -> bool:

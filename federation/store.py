@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -239,6 +240,18 @@ async def follower_inboxes(conn: aiosqlite.Connection, local_actor: str) -> list
     return [r["target"] for r in rows]
 
 
+async def is_known(db: Database, local_actor: str, actor_id: str, host: str) -> bool:
+    """Whether an actor follows us, or its server hosts a follower or an account we follow."""
+    row = await db.fetchone(
+        "SELECT 1 FROM followers f LEFT JOIN remote_actors a ON a.id = f.actor_id "
+        "WHERE f.local_actor = ? AND f.state = 'accepted' AND (f.actor_id = ? OR a.host = ?) "
+        "UNION ALL SELECT 1 FROM following g JOIN remote_actors a ON a.id = g.actor_id "
+        "WHERE g.local_actor = ? AND g.state = 'accepted' AND a.host = ? LIMIT 1",
+        (local_actor, actor_id, host, local_actor, host),
+    )
+    return row is not None
+
+
 # --- blocks ---------------------------------------------------------------------
 
 
@@ -262,6 +275,67 @@ async def delete_blocked_domain(conn: aiosqlite.Connection, domain: str) -> bool
 async def list_blocked_domains(db: Database) -> list[Row]:
     """List blocked domains, newest first."""
     return await db.fetchall("SELECT * FROM blocked_domains ORDER BY created DESC")
+
+
+async def insert_blocked_actor(
+    conn: aiosqlite.Connection, actor_id: str, reason: str, now: datetime
+) -> bool:
+    """Block one account; tell whether it was new."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO blocked_actors (actor_id, reason, created) VALUES (?, ?, ?)",
+        (actor_id, reason, to_db_time(now)),
+    )
+    return cursor.rowcount > 0
+
+
+async def delete_blocked_actor(conn: aiosqlite.Connection, actor_id: str) -> bool:
+    cursor = await conn.execute("DELETE FROM blocked_actors WHERE actor_id = ?", (actor_id,))
+    return cursor.rowcount > 0
+
+
+async def list_blocked_actors(db: Database) -> list[Row]:
+    """Blocked accounts with what is cached of them, newest first."""
+    return await db.fetchall(
+        "SELECT b.*, a.preferred_username, a.host, a.name FROM blocked_actors b "
+        "LEFT JOIN remote_actors a ON a.id = b.actor_id ORDER BY b.created DESC"
+    )
+
+
+async def any_actor_blocked(db: Database, actor_ids: Sequence[str]) -> bool:
+    if not actor_ids:
+        return False
+    marks = ", ".join("?" * len(actor_ids))
+    row = await db.fetchone(
+        f"SELECT 1 FROM blocked_actors WHERE actor_id IN ({marks}) LIMIT 1", tuple(actor_ids)
+    )
+    return row is not None
+
+
+async def insert_allowed_domain(conn: aiosqlite.Connection, domain: str, now: datetime) -> bool:
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO allowed_domains (domain, created) VALUES (?, ?)",
+        (domain, to_db_time(now)),
+    )
+    return cursor.rowcount > 0
+
+
+async def delete_allowed_domain(conn: aiosqlite.Connection, domain: str) -> bool:
+    cursor = await conn.execute("DELETE FROM allowed_domains WHERE domain = ?", (domain,))
+    return cursor.rowcount > 0
+
+
+async def list_allowed_domains(db: Database) -> list[Row]:
+    return await db.fetchall("SELECT * FROM allowed_domains ORDER BY domain")
+
+
+async def is_limited(db: Database) -> bool:
+    """Whether only allowed domains may federate ("limited federation")."""
+    row = await db.fetchone("SELECT limited FROM federation_policy WHERE id = 1")
+    return bool(row and row["limited"])
+
+
+async def set_limited(conn: aiosqlite.Connection, limited: bool) -> None:
+    await conn.execute("UPDATE federation_policy SET limited = ? WHERE id = 1", (int(limited),))
 
 
 async def remove_followers_on_domain(

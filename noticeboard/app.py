@@ -150,9 +150,9 @@ def build_services(board: Board, http: FederationClient, clock: Clock) -> Servic
 
     resolver = ActorResolver(board.db, http, sign_get, clock, clean_text)
     inbox = Inbox(
-        board.db, resolver, clock, own_host=board.config.host, is_blocked=board.blocks.any_blocked
+        board.db, resolver, clock, own_host=board.config.host, is_blocked=board.blocks.refuses
     )
-    worker = DeliveryWorker(board.db, http, board.keys, clock)
+    worker = DeliveryWorker(board.db, http, board.keys, clock, is_blocked=board.blocks.any_blocked)
     board.wake_delivery = worker.wake
     board.wake_inbox = inbox.wake
     BoardInbox(board.config, board.urls, worker.wake).register(inbox)

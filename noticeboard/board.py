@@ -11,7 +11,7 @@ from pathlib import Path
 
 from federation import delivery, queue_store
 from federation import store as fedstore
-from federation.blocks import DomainBlocks
+from federation.blocks import Blocks
 from federation.database import MIGRATION_DIR as FEDERATION_MIGRATIONS
 from federation.database import Database, from_db_time, to_db_time, utcnow
 from federation.delivery import SigningKey
@@ -23,8 +23,10 @@ from federation.keys import (
 )
 from federation.store import LocalKey
 from federation.vocab import build_accept, build_activity, build_undo
-from noticeboard import auth, store
+from noticeboard import audit, auth, store
+from noticeboard.accounts import AccountActions
 from noticeboard.config import Config
+from noticeboard.moderation import ModerationActions
 from noticeboard.notices import NoticeActions
 from noticeboard.urls import BoardUrls
 
@@ -40,7 +42,7 @@ class InitResult:
     migrations: list[str]
 
 
-class Board(NoticeActions):
+class Board(NoticeActions, ModerationActions, AccountActions):
     """One board: its configuration, database, keys and what staff can do."""
 
     def __init__(self, config: Config, db: Database, clock: Clock = utcnow) -> None:
@@ -52,7 +54,7 @@ class Board(NoticeActions):
         self.public_pems: dict[str, str] = {}
         self.wake_delivery: Callable[[], None] = lambda: None
         self.wake_inbox: Callable[[], None] = lambda: None
-        self.blocks = DomainBlocks(db)
+        self.blocks = Blocks(db, own_host=config.host)
 
     @classmethod
     async def open(cls, config: Config, clock: Clock = utcnow) -> Board:
@@ -112,6 +114,7 @@ class Board(NoticeActions):
         async with self.db.transaction() as conn:
             await fedstore.set_follower_state(conn, self.urls.actor, actor_id, "accepted")
             await delivery.enqueue(conn, accept, [row["inbox"]], self.clock(), public=False)
+            await audit.record(conn, "follower.approve", actor_id, self.clock())
         self.wake_delivery()
         return True
 
@@ -132,6 +135,7 @@ class Board(NoticeActions):
         async with self.db.transaction() as conn:
             await fedstore.delete_follower(conn, self.urls.actor, actor_id)
             await delivery.enqueue(conn, reject, [row["inbox"]], self.clock(), public=False)
+            await audit.record(conn, "follower.reject", actor_id, self.clock())
         self.wake_delivery()
         return True
 
@@ -144,6 +148,7 @@ class Board(NoticeActions):
                 conn, self.urls.actor, actor.id, follow_id, self.clock()
             )
             await delivery.enqueue(conn, follow, [actor.inbox], self.clock(), public=False)
+            await audit.record(conn, "following.follow", actor.id, self.clock())
         self.wake_delivery()
         return follow_id
 
@@ -162,22 +167,9 @@ class Board(NoticeActions):
         async with self.db.transaction() as conn:
             await fedstore.delete_following(conn, self.urls.actor, actor.id)
             await delivery.enqueue(conn, undo, [actor.inbox], self.clock(), public=False)
+            await audit.record(conn, "following.unfollow", actor.id, self.clock())
         self.wake_delivery()
         return True
-
-    # --- blocks -----------------------------------------------------------------
-
-    async def block_domain(self, domain: str, reason: str) -> int | None:
-        """Block a domain and its subdomains; drop their followers. None if already blocked."""
-        async with self.db.transaction() as conn:
-            if not await fedstore.insert_blocked_domain(conn, domain, reason, self.clock()):
-                return None
-            return await fedstore.remove_followers_on_domain(conn, self.urls.actor, domain)
-
-    async def unblock_domain(self, domain: str) -> bool:
-        """Lift a domain block."""
-        async with self.db.transaction() as conn:
-            return await fedstore.delete_blocked_domain(conn, domain)
 
     # --- what did not work ---------------------------------------------------------
 
@@ -185,6 +177,8 @@ class Board(NoticeActions):
         """Send a failed or given-up delivery again, with a fresh retry schedule."""
         async with self.db.transaction() as conn:
             done = await queue_store.retry_delivery(conn, delivery_id, self.clock())
+            if done:
+                await audit.record(conn, "delivery.retry", str(delivery_id), self.clock())
         self.wake_delivery()
         return done
 
@@ -192,6 +186,8 @@ class Board(NoticeActions):
         """Process an inbound activity again whose processing finally failed."""
         async with self.db.transaction() as conn:
             done = await queue_store.retry_inbox_activity(conn, activity_id, self.clock())
+            if done:
+                await audit.record(conn, "inbox.retry", activity_id, self.clock())
         self.wake_inbox()
         return done
 

@@ -15,7 +15,7 @@ from noticeboard.i18n import N_
 from noticeboard.kinds import DEFAULT_KIND, is_kind
 from noticeboard.languages import is_language
 from noticeboard.polls import PollDetails, validate_poll
-from noticeboard.sanitize import clean_html
+from noticeboard.sanitize import clean_html, clean_text
 
 TITLE_MAX = 200
 BODY_MAX = 10_000
@@ -46,6 +46,27 @@ class NoticeDraft:
     lang: str | None = None
     event: EventDetails | None = None
     poll: PollDetails | None = None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who a notice comes from, if not from the staff themselves."""
+
+    origin: str = "staff"  # staff, submission (web form) or assisted (on a resident's behalf)
+    submitted_by: str | None = None  # the name a resident chose; '' is anonymous
+    on_behalf_of: str | None = None
+    consent_method: str | None = None
+    consent_given: datetime | None = None
+    consent_until: datetime | None = None
+
+
+CONSENT_METHODS = {
+    "in-person": N_("in person"),
+    "phone": N_("by phone"),
+    "email": N_("by e-mail"),
+    "letter": N_("in writing"),
+}
+NAME_MAX = 80
 
 
 class InvalidNotice(ValueError):
@@ -200,6 +221,64 @@ def parse_valid_until(text: str, timezone: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
+
+
+def validate_consent(
+    on_behalf_of: str,
+    method: str,
+    given: str,
+    until: str,
+    *,
+    now: datetime,
+    timezone: str = "Europe/Berlin",
+) -> Provenance | None:
+    """Check the consent staff record when posting for a resident; None when not assisted."""
+    name = on_behalf_of.strip()
+    if not name and not (method.strip() or until.strip()):
+        return None
+    errors = {}
+    if not name or len(name) > NAME_MAX:
+        errors["on_behalf_of"] = N_("Please enter the resident's name (at most 80 characters).")
+    if method not in CONSENT_METHODS:
+        errors["consent_method"] = N_("Please choose how the resident agreed.")
+    given_at = _day_start(given.strip(), timezone) if given.strip() else now
+    if given_at is None or given_at > now:
+        errors["consent_given"] = N_("Please enter the day of the consent, e.g. 2026-12-01.")
+    until_at = None
+    if until.strip():
+        try:
+            until_at = parse_valid_until(until, timezone)
+        except ValueError:
+            errors["consent_until"] = N_("Please enter a date like 2026-12-24.")
+        else:
+            if until_at <= now:
+                errors["consent_until"] = N_("The date must be in the future.")
+    else:
+        errors["consent_until"] = N_("Please enter until when the resident agreed.")
+    if errors:
+        raise InvalidNotice(errors)
+    return Provenance(
+        origin="assisted",
+        on_behalf_of=name,
+        consent_method=method,
+        consent_given=given_at,
+        consent_until=until_at,
+    )
+
+
+def _day_start(value: str, timezone: str) -> datetime | None:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def plain_summary(html: str | None, *, limit: int = 140) -> str:
+    """A one-line plain-text summary of (sanitised) HTML, for queue lists and titles."""
+    spaced = re.sub(r"(?i)<(/p|br\s*/?|/li|/blockquote)>", " ", html or "")
+    text = " ".join(clean_text(spaced, limit=20_000).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def render_markdown(text: str) -> Markup:

@@ -31,6 +31,16 @@ class NewNotice:
     poll_multiple: int = 0
     poll_closes: datetime | None = None
     poll_web_votes: str = "anyone"
+    origin: str = "staff"
+    submitted_by: str | None = None
+    on_behalf_of: str | None = None
+    consent_method: str | None = None
+    consent_given: datetime | None = None
+    consent_until: datetime | None = None
+    origin_id: str | None = None
+    origin_url: str | None = None
+    origin_actor: str | None = None
+    origin_author: str | None = None
 
     def columns(self) -> dict[str, object]:
         """The notice as column values, times in storage form."""
@@ -46,6 +56,14 @@ class NewNotice:
 async def get_setting(db: Database, key: str) -> str | None:
     row = await db.fetchone("SELECT value FROM settings WHERE key = ?", (key,))
     return row["value"] if row else None
+
+
+async def set_setting(conn: aiosqlite.Connection, key: str, value: str) -> None:
+    await conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
 
 
 async def insert_setting_once(conn: aiosqlite.Connection, key: str, value: str) -> None:
@@ -100,6 +118,12 @@ async def set_notice_federation_ids(
     )
 
 
+async def set_notice_announce_id(
+    conn: aiosqlite.Connection, notice_id: int, announce_id: str
+) -> None:
+    await conn.execute("UPDATE notices SET announce_id = ? WHERE id = ?", (announce_id, notice_id))
+
+
 async def get_notice_in(conn: aiosqlite.Connection, notice_id: int) -> Row:
     """Read a notice inside the current transaction (it may not be committed yet)."""
     rows = list(await conn.execute_fetchall("SELECT * FROM notices WHERE id = ?", (notice_id,)))
@@ -111,11 +135,29 @@ async def get_notice_including_deleted(db: Database, notice_id: int) -> Row | No
     return await db.fetchone("SELECT * FROM notices WHERE id = ?", (notice_id,))
 
 
+# Where a notice came from stays as it was published; editing changes the content only.
+PROVENANCE = frozenset(
+    (
+        "author_id",
+        "origin",
+        "submitted_by",
+        "on_behalf_of",
+        "consent_method",
+        "consent_given",
+        "consent_until",
+        "origin_id",
+        "origin_url",
+        "origin_actor",
+        "origin_author",
+    )
+)
+
+
 async def update_notice(
     conn: aiosqlite.Connection, notice_id: int, notice: NewNotice, now: datetime
 ) -> bool:
     """Change a notice's content; an expired one whose new date lies ahead is current again."""
-    values = {k: v for k, v in notice.columns().items() if k != "author_id"}
+    values = {k: v for k, v in notice.columns().items() if k not in PROVENANCE}
     values["updated"] = to_db_time(now)
     assignments = ", ".join(f"{name} = ?" for name in values)
     until = values["valid_until"]

@@ -528,14 +528,14 @@ def test_rule_05__blocks_cover_subdomains_through_the_inbox(
 def test_rule_05__subdomain_rule_of_domain_blocks(board: RunningBoard) -> None:
     import asyncio
 
-    from federation.blocks import DomainBlocks
+    from federation.blocks import Blocks
     from federation.database import Database
 
     async def check() -> dict[str, bool]:
         db = Database(board.config.db_path)
         await db.connect()
         try:
-            blocks = DomainBlocks(db)
+            blocks = Blocks(db)
             hosts = [
                 "spam.example",
                 "a.spam.example",

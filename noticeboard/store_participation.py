@@ -1,0 +1,388 @@
+"""SQL of participation and moderation: replies, reactions, submissions, reports, the queue,
+the audit log, staff accounts and invitations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from federation.database import Database, Row, to_db_time
+
+# --- replies and mentions -----------------------------------------------------------
+
+
+async def set_remote_post_role(
+    conn: aiosqlite.Connection, post_id: str, role: str, notice_id: int | None, state: str
+) -> None:
+    """Mark a stored post as a reply to a notice or a mention of the board, and its state."""
+    await conn.execute(
+        "UPDATE remote_posts SET role = ?, notice_id = ?, state = ? WHERE id = ?",
+        (role, notice_id, state, post_id),
+    )
+
+
+async def set_remote_post_state(conn: aiosqlite.Connection, post_id: str, state: str) -> None:
+    await conn.execute("UPDATE remote_posts SET state = ? WHERE id = ?", (state, post_id))
+
+
+_VISIBLE_POST = (
+    "p.deleted IS NULL AND p.state = 'shown' "
+    "AND p.actor NOT IN (SELECT actor_id FROM blocked_actors)"
+)
+_WITH_AUTHOR = (
+    "SELECT p.*, a.name AS actor_name, a.preferred_username, a.host, a.url AS actor_url "
+    "FROM remote_posts p LEFT JOIN remote_actors a ON a.id = p.actor"
+)
+
+
+async def list_replies(db: Database, notice_id: int, *, limit: int = 200) -> list[Row]:
+    """Shown replies to a notice, oldest first, without those of blocked accounts."""
+    return await db.fetchall(
+        f"{_WITH_AUTHOR} WHERE p.notice_id = ? AND p.role = 'reply' AND {_VISIBLE_POST} "
+        "ORDER BY p.received, p.id LIMIT ?",
+        (notice_id, limit),
+    )
+
+
+async def count_replies(db: Database, notice_ids: Sequence[int]) -> dict[int, int]:
+    if not notice_ids:
+        return {}
+    marks = ", ".join("?" * len(notice_ids))
+    rows = await db.fetchall(
+        f"SELECT p.notice_id, count(*) AS n FROM remote_posts p WHERE p.notice_id IN ({marks}) "
+        f"AND p.role = 'reply' AND {_VISIBLE_POST} GROUP BY p.notice_id",
+        tuple(notice_ids),
+    )
+    return {r["notice_id"]: r["n"] for r in rows}
+
+
+async def get_remote_post_with_author(db: Database, post_id: str) -> Row | None:
+    return await db.fetchone(f"{_WITH_AUTHOR} WHERE p.id = ?", (post_id,))
+
+
+async def list_network_posts(db: Database, *, limit: int = 50) -> list[Row]:
+    """Posts of followed accounts, newest first, for the staff's 'from our network' view."""
+    return await db.fetchall(
+        f"{_WITH_AUTHOR} WHERE p.role = 'network' AND {_VISIBLE_POST} "
+        "ORDER BY p.received DESC LIMIT ?",
+        (limit,),
+    )
+
+
+async def hide_posts_of_actor(conn: aiosqlite.Connection, actor_id: str) -> None:
+    """Take a blocked account's waiting posts out of the queue."""
+    await conn.execute(
+        "UPDATE moderation_items SET state = 'rejected', reason = 'blocked' "
+        "WHERE state = 'pending' AND kind IN ('reply', 'mention') "
+        "AND ref IN (SELECT id FROM remote_posts WHERE actor = ?)",
+        (actor_id,),
+    )
+
+
+# --- likes and boosts ---------------------------------------------------------------
+
+
+async def insert_reaction(
+    conn: aiosqlite.Connection,
+    activity_id: str,
+    notice_id: int,
+    actor: str,
+    type_: str,
+    now: datetime,
+) -> bool:
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO reactions (activity_id, notice_id, actor, type, created) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (activity_id, notice_id, actor, type_, to_db_time(now)),
+    )
+    return cursor.rowcount > 0
+
+
+async def delete_reaction_by_id(conn: aiosqlite.Connection, activity_id: str, actor: str) -> bool:
+    cursor = await conn.execute(
+        "DELETE FROM reactions WHERE activity_id = ? AND actor = ?", (activity_id, actor)
+    )
+    return cursor.rowcount > 0
+
+
+async def delete_reaction(
+    conn: aiosqlite.Connection, notice_id: int, actor: str, type_: str
+) -> bool:
+    cursor = await conn.execute(
+        "DELETE FROM reactions WHERE notice_id = ? AND actor = ? AND type = ?",
+        (notice_id, actor, type_),
+    )
+    return cursor.rowcount > 0
+
+
+async def delete_reactions_of_actor(conn: aiosqlite.Connection, actor: str) -> None:
+    await conn.execute("DELETE FROM reactions WHERE actor = ?", (actor,))
+
+
+async def count_reactions(db: Database, notice_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Likes and boosts per notice: {notice_id: {'Like': n, 'Announce': m}}."""
+    if not notice_ids:
+        return {}
+    marks = ", ".join("?" * len(notice_ids))
+    rows = await db.fetchall(
+        f"SELECT notice_id, type, count(*) AS n FROM reactions WHERE notice_id IN ({marks}) "
+        "AND actor NOT IN (SELECT actor_id FROM blocked_actors) GROUP BY notice_id, type",
+        tuple(notice_ids),
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["notice_id"], {})[row["type"]] = row["n"]
+    return counts
+
+
+# --- submissions ----------------------------------------------------------------------
+
+
+async def insert_submission(
+    conn: aiosqlite.Connection,
+    *,
+    kind: str,
+    title: str,
+    body_md: str,
+    author_name: str,
+    contact: str,
+    now: datetime,
+) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO submissions (kind, title, body_md, author_name, contact, created) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (kind, title, body_md, author_name, contact, to_db_time(now)),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+async def get_submission(db: Database, submission_id: int) -> Row | None:
+    return await db.fetchone("SELECT * FROM submissions WHERE id = ?", (submission_id,))
+
+
+async def update_submission(
+    conn: aiosqlite.Connection, submission_id: int, kind: str, title: str, body_md: str
+) -> None:
+    await conn.execute(
+        "UPDATE submissions SET kind = ?, title = ?, body_md = ? WHERE id = ?",
+        (kind, title, body_md, submission_id),
+    )
+
+
+async def set_submission_notice(
+    conn: aiosqlite.Connection, submission_id: int, notice_id: int
+) -> None:
+    await conn.execute(
+        "UPDATE submissions SET notice_id = ? WHERE id = ?", (notice_id, submission_id)
+    )
+
+
+# --- reports ------------------------------------------------------------------------
+
+
+async def insert_report(
+    conn: aiosqlite.Connection,
+    *,
+    incoming: bool,
+    activity_id: str | None,
+    reporter: str | None,
+    target_actor: str | None,
+    objects: Sequence[str],
+    comment: str,
+    now: datetime,
+) -> int | None:
+    """Store a report; None if this Flag was stored before."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO reports (incoming, activity_id, reporter, target_actor, objects, "
+        "comment, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            int(incoming),
+            activity_id,
+            reporter,
+            target_actor,
+            json.dumps(list(objects)),
+            comment,
+            to_db_time(now),
+        ),
+    )
+    return int(cursor.lastrowid) if cursor.rowcount and cursor.lastrowid else None
+
+
+async def get_report(db: Database, report_id: int) -> Row | None:
+    return await db.fetchone("SELECT * FROM reports WHERE id = ?", (report_id,))
+
+
+async def set_report_forwarded(conn: aiosqlite.Connection, report_id: int, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE reports SET forwarded = ? WHERE id = ?", (to_db_time(now), report_id)
+    )
+
+
+# --- the moderation queue --------------------------------------------------------------
+
+
+async def insert_item(
+    conn: aiosqlite.Connection, kind: str, ref: str, summary: str, now: datetime
+) -> int | None:
+    """Put something in the queue; None if it is there already."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO moderation_items (kind, ref, summary, created) VALUES (?, ?, ?, ?)",
+        (kind, ref, summary, to_db_time(now)),
+    )
+    return int(cursor.lastrowid) if cursor.rowcount and cursor.lastrowid else None
+
+
+async def get_item(db: Database, item_id: int) -> Row | None:
+    return await db.fetchone("SELECT * FROM moderation_items WHERE id = ?", (item_id,))
+
+
+async def get_item_by_ref(db: Database, kind: str, ref: str) -> Row | None:
+    return await db.fetchone(
+        "SELECT * FROM moderation_items WHERE kind = ? AND ref = ?", (kind, ref)
+    )
+
+
+async def list_items(
+    db: Database, state: str = "pending", *, kind: str | None = None, limit: int = 200
+) -> list[Row]:
+    """Queue items, oldest first when pending (work order), newest first when decided."""
+    order = "created, id" if state == "pending" else "decided DESC, id DESC"
+    sql = "SELECT * FROM moderation_items WHERE state = ?"
+    params: list[object] = [state]
+    if kind is not None:
+        sql += " AND kind = ?"
+        params.append(kind)
+    return await db.fetchall(f"{sql} ORDER BY {order} LIMIT ?", (*params, limit))
+
+
+async def count_pending_items(db: Database) -> int:
+    row = await db.fetchone("SELECT count(*) AS n FROM moderation_items WHERE state = 'pending'")
+    return int(row["n"]) if row else 0
+
+
+async def decide_item(
+    conn: aiosqlite.Connection,
+    item_id: int,
+    state: str,
+    reason: str,
+    staff: str,
+    now: datetime,
+) -> bool:
+    """Settle a pending item; False if it was decided already (two staff at once)."""
+    cursor = await conn.execute(
+        "UPDATE moderation_items SET state = ?, reason = ?, decided_by = ?, decided = ? "
+        "WHERE id = ? AND state = 'pending'",
+        (state, reason, staff, to_db_time(now), item_id),
+    )
+    return cursor.rowcount > 0
+
+
+async def update_item_summary(conn: aiosqlite.Connection, item_id: int, summary: str) -> None:
+    await conn.execute("UPDATE moderation_items SET summary = ? WHERE id = ?", (summary, item_id))
+
+
+# --- the audit log -------------------------------------------------------------------
+
+
+async def insert_audit(
+    conn: aiosqlite.Connection,
+    staff: str,
+    action: str,
+    target: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit_log (created, staff, action, target, reason) VALUES (?, ?, ?, ?, ?)",
+        (to_db_time(now), staff, action, target[:500], reason[:1000]),
+    )
+
+
+async def list_audit(db: Database, *, before: int | None = None, limit: int = 100) -> list[Row]:
+    return await db.fetchall(
+        "SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?",
+        (before or 2**62, limit),
+    )
+
+
+# --- staff accounts and invitations -----------------------------------------------------
+
+
+async def username_taken(conn: aiosqlite.Connection, username: str) -> bool:
+    rows = await conn.execute_fetchall("SELECT 1 FROM staff WHERE username = ?", (username,))
+    return bool(list(rows))
+
+
+async def list_staff(db: Database) -> list[Row]:
+    return await db.fetchall("SELECT * FROM staff ORDER BY active DESC, username")
+
+
+async def count_active_owners(conn: aiosqlite.Connection) -> int:
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT count(*) FROM staff WHERE role = 'owner' AND active = 1"
+        )
+    )
+    return int(rows[0][0])
+
+
+async def set_staff_active(conn: aiosqlite.Connection, staff_id: int, active: bool) -> bool:
+    cursor = await conn.execute(
+        "UPDATE staff SET active = ? WHERE id = ? AND active != ?",
+        (int(active), staff_id, int(active)),
+    )
+    return cursor.rowcount > 0
+
+
+async def set_staff_role(conn: aiosqlite.Connection, staff_id: int, role: str) -> bool:
+    cursor = await conn.execute(
+        "UPDATE staff SET role = ? WHERE id = ? AND role != ?", (role, staff_id, role)
+    )
+    return cursor.rowcount > 0
+
+
+async def set_staff_password(conn: aiosqlite.Connection, staff_id: int, password_hash: str) -> None:
+    await conn.execute("UPDATE staff SET password_hash = ? WHERE id = ?", (password_hash, staff_id))
+
+
+async def insert_invitation(
+    conn: aiosqlite.Connection,
+    token_hash: str,
+    role: str,
+    created_by: str,
+    now: datetime,
+    expires: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO staff_invitations (token_hash, role, created_by, created, expires) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (token_hash, role, created_by, to_db_time(now), to_db_time(expires)),
+    )
+
+
+async def get_open_invitation(db: Database, token_hash: str, now: datetime) -> Row | None:
+    return await db.fetchone(
+        "SELECT * FROM staff_invitations WHERE token_hash = ? AND used IS NULL AND expires > ?",
+        (token_hash, to_db_time(now)),
+    )
+
+
+async def use_invitation(conn: aiosqlite.Connection, token_hash: str, now: datetime) -> bool:
+    """Spend an invitation; False if it was used or expired meanwhile (one-time)."""
+    stamp = to_db_time(now)
+    cursor = await conn.execute(
+        "UPDATE staff_invitations SET used = ? WHERE token_hash = ? AND used IS NULL "
+        "AND expires > ?",
+        (stamp, token_hash, stamp),
+    )
+    return cursor.rowcount > 0
+
+
+async def list_open_invitations(db: Database, now: datetime) -> list[Row]:
+    return await db.fetchall(
+        "SELECT * FROM staff_invitations WHERE used IS NULL AND expires > ? ORDER BY created",
+        (to_db_time(now),),
+    )
