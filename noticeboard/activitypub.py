@@ -25,7 +25,7 @@ from federation.vocab import (
     get_type,
     is_public,
 )
-from noticeboard import store, store_polls
+from noticeboard import moderation, store, store_participation, store_polls
 from noticeboard.config import Config
 from noticeboard.polls import count_vote
 from noticeboard.sanitize import clean_html, clean_text
@@ -131,6 +131,9 @@ class BoardInbox:
         inbox.on("Create", self.on_create)
         inbox.on("Update", self.on_update)
         inbox.on("Delete", self.on_delete)
+        inbox.on("Like", self.on_like)
+        inbox.on("Announce", self.on_announce)
+        inbox.on("Flag", self.on_flag)
 
     async def on_follow(self, ctx: InboxContext) -> None:
         follow = ctx.activity
@@ -153,14 +156,58 @@ class BoardInbox:
         await delivery.enqueue(conn, accept, [actor.inbox], now, public=False)
 
     async def on_undo(self, ctx: InboxContext) -> None:
+        """Take back a like, a boost or a follow, found by its id or by what it was of."""
         inner = ctx.activity.get("object")
         inner_type = get_type(inner) if isinstance(inner, dict) else None
-        if inner_type == "Follow" or isinstance(inner, str):
-            async with ctx.transaction() as conn:
+        inner_id = get_id(inner)
+        async with ctx.transaction() as conn:
+            if inner_id and await store_participation.delete_reaction_by_id(
+                conn, inner_id, ctx.actor.id
+            ):
+                return
+            if inner_type in ("Like", "Announce") and isinstance(inner, dict):
+                notice_id = self._local_notice(get_id(inner.get("object")))
+                if notice_id is not None:
+                    await store_participation.delete_reaction(
+                        conn, notice_id, ctx.actor.id, inner_type
+                    )
+                return
+            if inner_type == "Follow" or isinstance(inner, str):
                 row = await fedstore.get_follower(ctx.db, self.urls.actor, ctx.actor.id)
-                inner_id = get_id(inner)
                 if row and (inner_id in (None, row["follow_id"]) or inner_type == "Follow"):
                     await fedstore.delete_follower(conn, self.urls.actor, ctx.actor.id)
+
+    async def on_like(self, ctx: InboxContext) -> None:
+        await self._react(ctx, "Like")
+
+    async def on_announce(self, ctx: InboxContext) -> None:
+        await self._react(ctx, "Announce")
+
+    async def _react(self, ctx: InboxContext, type_: str) -> None:
+        """Count a like or boost of one of our notices, once per actor."""
+        notice_id = self._local_notice(get_id(ctx.activity.get("object")))
+        if notice_id is None or await store.get_notice_by_id(ctx.db, notice_id) is None:
+            return
+        async with ctx.transaction() as conn:
+            await store_participation.insert_reaction(
+                conn, ctx.activity["id"], notice_id, ctx.actor.id, type_, ctx.now
+            )
+
+    async def on_flag(self, ctx: InboxContext) -> None:
+        """A report (Mastodon sends it from its instance actor): queued for the moderators."""
+        objects = [get_id(o) for o in as_list(ctx.activity.get("object"))][:MAX_REPORTED]
+        reported = [o for o in objects if o and self._concerns_us(o)]
+        if not reported:
+            return
+        content = ctx.activity.get("content")
+        comment = clean_text(content if isinstance(content, str) else "", limit=2000)
+        async with ctx.transaction() as conn:
+            await moderation.file_report(
+                conn, ctx.activity["id"], ctx.actor.id, reported, comment, ctx.now
+            )
+
+    def _concerns_us(self, object_id: str) -> bool:
+        return object_id == self.urls.actor or object_id.startswith(f"{self.urls.base}/")
 
     async def on_accept(self, ctx: InboxContext) -> None:
         await self._settle_follow(ctx, "accepted")
@@ -176,29 +223,72 @@ class BoardInbox:
             await fedstore.set_following_state(conn, follow_id, ctx.actor.id, state, ctx.now)
 
     async def on_create(self, ctx: InboxContext) -> None:
+        """A vote, a reply to a notice, a mention of the board, or a post of a followed account."""
         if self._poll_of(ctx.activity.get("object")) is not None:
             await self._vote(ctx)
             return
         following = await fedstore.get_following(ctx.db, self.urls.actor, ctx.actor.id)
-        addressed_to_us = self.urls.actor in [
-            get_id(t) for t in as_list(ctx.activity.get("to")) + as_list(ctx.activity.get("cc"))
-        ]
-        if not (following and following["state"] == "accepted") and not addressed_to_us:
+        followed = bool(following and following["state"] == "accepted")
+        if not followed and not self._addressed_to_us(ctx.activity):
             return
         obj = await self._trusted_object(ctx)
         if obj is None:
             return
+        notice_id = self._local_notice(get_id(obj.get("inReplyTo")))
+        if notice_id is not None and await store.get_notice_by_id(ctx.db, notice_id) is None:
+            notice_id = None
+        public = is_public(obj) or is_public(ctx.activity)
+        if public and notice_id is not None:
+            await self._file(ctx, obj, "reply", notice_id)
+        elif public and self._addressed_to_us(obj):
+            await self._file(ctx, obj, "mention", None)
+        elif followed:
+            async with ctx.transaction() as conn:
+                await _store_remote_post(conn, obj, ctx.actor.id, ctx.now)
+        # Anything else (e.g. a direct message) is not for a public board and is not kept.
+
+    def _addressed_to_us(self, item: Json) -> bool:
+        """Whether the board is among the recipients or mentioned in the tags."""
+        recipients = as_list(item.get("to")) + as_list(item.get("cc"))
+        mentions = [
+            t.get("href")
+            for t in as_list(item.get("tag"))
+            if isinstance(t, dict) and get_type(t) == "Mention"
+        ]
+        return self.urls.actor in [get_id(r) for r in recipients] + mentions
+
+    async def _file(self, ctx: InboxContext, obj: Json, role: str, notice_id: int | None) -> None:
+        """Store a reply or mention and file it as the moderation policy says (once)."""
+        existing = await store.get_remote_post(ctx.db, obj["id"])
+        shown = False
+        if role == "reply":
+            policy = await moderation.reply_policy(ctx.db)
+            shown = policy == "open" or (
+                policy == "known"
+                and await fedstore.is_known(ctx.db, self.urls.actor, ctx.actor.id, ctx.actor.host)
+            )
         async with ctx.transaction() as conn:
             await _store_remote_post(conn, obj, ctx.actor.id, ctx.now)
+            if existing is not None and existing["role"] != "network":
+                return  # delivered again: it was filed the first time
+            if existing is not None and existing["deleted"]:
+                return
+            if role == "reply" and notice_id is not None:
+                await moderation.file_reply(conn, obj["id"], notice_id, shown, ctx.now)
+            else:
+                await moderation.file_mention(conn, obj["id"], ctx.now)
+
+    def _local_notice(self, object_id: str | None) -> int | None:
+        """The number of one of our notices from its id, e.g. https://board/notices/12."""
+        prefix = f"{self.urls.base}/notices/"
+        number = object_id[len(prefix) :] if object_id and object_id.startswith(prefix) else ""
+        return int(number) if number.isdigit() and len(number) <= 18 else None
 
     def _poll_of(self, obj: object) -> int | None:
         """The local notice a vote answers: a Note with a name, inReplyTo one of our notices."""
         if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
             return None
-        target = get_id(obj.get("inReplyTo")) or ""
-        prefix = f"{self.urls.base}/notices/"
-        number = target[len(prefix) :] if target.startswith(prefix) else ""
-        return int(number) if number.isdigit() and len(number) <= 18 else None
+        return self._local_notice(get_id(obj.get("inReplyTo")))
 
     async def _vote(self, ctx: InboxContext) -> None:
         """Count a vote from Mastodon & co.: one Create{Note{name, inReplyTo}} per choice."""
@@ -247,6 +337,7 @@ class BoardInbox:
                 await fedstore.delete_following(conn, self.urls.actor, ctx.actor.id)
             else:
                 await store.mark_remote_post_deleted(conn, object_id, ctx.actor.id, ctx.now)
+                await store_participation.withdraw_item(conn, object_id)
 
     async def _trusted_object(self, ctx: InboxContext) -> Json | None:
         """Trust an embedded object only from the sender's origin; else fetch it (rule 9)."""
@@ -265,6 +356,7 @@ class BoardInbox:
 
 
 POST_TYPES = ("Note", "Article", "Page", "Event", "Question")  # what may be stored or counted
+MAX_REPORTED = 20  # objects of one Flag that are kept
 
 
 def _authored_on_origin(obj: Json, actor: fedstore.RemoteActorRow) -> bool:

@@ -25,7 +25,7 @@ from federation.client import FederationClient
 from federation.database import utcnow
 from federation.delivery import DeliveryWorker
 from federation.inbox import Inbox
-from noticeboard import __version__, aproutes, pages, staff
+from noticeboard import __version__, aproutes, pages, participate, staff
 from noticeboard.activitypub import BoardInbox
 from noticeboard.auth import RateLimiter
 from noticeboard.board import Board, BoardNotInitialised
@@ -118,6 +118,7 @@ def create_app(
     app = Starlette(
         routes=[
             *pages.routes,
+            *participate.routes,
             *aproutes.routes,
             *staff.routes,
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
@@ -166,6 +167,7 @@ def build_services(board: Board, http: FederationClient, clock: Clock) -> Servic
         login_limiter=RateLimiter(limit=10, window=300),
         inbox_limiter=RateLimiter(limit=300, window=60),
         vote_limiter=RateLimiter(limit=30, window=600),
+        submission_limiter=RateLimiter(limit=5, window=3600),
     )
 
 

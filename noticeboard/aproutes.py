@@ -16,7 +16,7 @@ from federation import store as fedstore
 from federation.inbox import MAX_BODY
 from federation.vocab import ordered_collection, ordered_collection_page
 from federation.webfinger import WebFingerError, jrd, split_acct
-from noticeboard import __version__, store
+from noticeboard import __version__, store, store_participation
 from noticeboard.activitypub import actor_document, instance_actor_document
 from noticeboard.board import Board
 from noticeboard.pages import profile
@@ -219,11 +219,15 @@ async def notice_activity(request: Request) -> Response:
 
 
 async def notice_replies(request: Request) -> Response:
+    """The shown replies to a notice (Mastodon fetches the first few of them)."""
     board = services(request).board
     row = await store.get_notice_by_id(board.db, request.path_params["notice_id"])
-    if row is None:
+    if row is None or row["origin"] == "shared":
         return _text(404, "no such notice")
-    return activity_json(ordered_collection(f"{board.urls.notice(row['id'])}/replies", 0, items=[]))
+    replies = await store_participation.list_replies(board.db, row["id"])
+    items = [r["id"] for r in replies]
+    url = f"{board.urls.notice(row['id'])}/replies"
+    return activity_json(ordered_collection(url, len(items), items=items))
 
 
 async def activity(request: Request) -> Response:

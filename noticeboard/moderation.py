@@ -18,6 +18,7 @@ from noticeboard import audit, store, store_participation
 from noticeboard.config import Config
 from noticeboard.posts import NoticeDraft, Provenance, plain_summary
 from noticeboard.urls import BoardUrls
+from noticeboard.views import author_label
 
 REPLY_POLICIES = ("hold", "known", "open")
 DEFAULT_REPLY_POLICY = "hold"
@@ -310,6 +311,12 @@ class ModerationActions:
         await delivery.enqueue(conn, announce, inboxes, now)
         return notice_id
 
+    async def hide_reply(self, post_id: str, reason: str = "") -> None:
+        """Take a shown reply off the board (its author's server is not told)."""
+        async with self.db.transaction() as conn:
+            await store_participation.set_remote_post_state(conn, post_id, "rejected")
+            await audit.record(conn, "reply.hide", post_id, self.clock(), reason)
+
     # --- reports ----------------------------------------------------------------------
 
     async def report(
@@ -432,12 +439,3 @@ class ModerationActions:
                 return False
             await audit.record(conn, "disallow.domain", domain, self.clock())
             return True
-
-
-def author_label(post: Row) -> str:
-    """'Name (@user@host)' of a remote post's author, or the actor id if nothing is cached."""
-    handle = f"@{post['preferred_username']}@{post['host']}" if post["preferred_username"] else None
-    name = post["actor_name"]
-    if name and handle:
-        return f"{name} ({handle})"
-    return name or handle or post["actor"]

@@ -13,7 +13,7 @@ from starlette.routing import Route
 import noticeboard.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation import store as fedstore
 from federation.database import Row
-from noticeboard import store, store_polls
+from noticeboard import store, store_participation, store_polls
 from noticeboard.activitypub import PROFILE_FIELD_LABELS
 from noticeboard.board import Board
 from noticeboard.calendar import events_calendar
@@ -26,7 +26,7 @@ from noticeboard.polls import MAX_OPTIONS, count_vote, poll_state
 from noticeboard.rendering import activity_json, wants_activity_json
 from noticeboard.search import day_bounds, fts_query
 from noticeboard.services import Services
-from noticeboard.views import NoticeView, in_language, notice_view
+from noticeboard.views import NoticeView, in_language, notice_view, reply_view, with_reactions
 
 PAGE_SIZE = 20
 
@@ -90,8 +90,18 @@ async def archive(request: Request) -> Response:
 
 
 async def _views(board: Board, rows: list[Row], now: datetime) -> list[NoticeView]:
-    images = await store.list_images(board.db, [r["id"] for r in rows])
-    return [notice_view(r, board.urls, now=now, images=images.get(r["id"], [])) for r in rows]
+    ids = [r["id"] for r in rows]
+    images = await store.list_images(board.db, ids)
+    reactions = await store_participation.count_reactions(board.db, ids)
+    replies = await store_participation.count_replies(board.db, ids)
+    return [
+        with_reactions(
+            notice_view(r, board.urls, now=now, images=images.get(r["id"], [])),
+            reactions.get(r["id"]),
+            replies.get(r["id"], 0),
+        )
+        for r in rows
+    ]
 
 
 async def _actor_redirect(request: Request) -> Response:
@@ -114,6 +124,9 @@ async def notice(request: Request) -> Response:
         return activity_json(tombstone(row, s.board.urls), status=410)
     if row["deleted"]:
         return s.renderer.error(request, 410, N_("This notice has been deleted."))
+    if wants_activity_json(request) and row["origin"] == "shared":
+        # Not ours: the fediverse reads the original at its origin.
+        return Response(status_code=303, headers={"Location": row["origin_id"], "Vary": "Accept"})
     if wants_activity_json(request):
         return activity_json(await s.board.served_object(row))
     now = s.board.clock()
@@ -131,6 +144,9 @@ async def notice(request: Request) -> Response:
         "notice.html",
         notice=view,
         poll=poll,
+        replies=[
+            reply_view(r) for r in await store_participation.list_replies(s.board.db, row["id"])
+        ],
         vote_message=VOTE_MESSAGES.get(request.query_params.get("vote", "")),
         page_title=view.title,
         ap_alternate=view.url,

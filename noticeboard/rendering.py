@@ -131,10 +131,13 @@ def _pop_flash(request: Request) -> str | None:
     return translate(request, message) % params if params else translate(request, message)
 
 
+SESSION_PAGES = ("login.html", "invitation.html")  # public forms that carry a CSRF token
+
+
 def _needs_session(request: Request, template: str) -> bool:
     if "session" not in request.scope:
         return False
-    return bool(request.session) or template.startswith("staff/") or template == "login.html"
+    return bool(request.session) or template.startswith("staff/") or template in SESSION_PAGES
 
 
 def csrf_token(request: Request) -> str:

@@ -24,3 +24,4 @@ class Services:
     login_limiter: RateLimiter
     inbox_limiter: RateLimiter
     vote_limiter: RateLimiter
+    submission_limiter: RateLimiter

@@ -13,7 +13,14 @@ import noticeboard.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation import queue_store
 from federation import store as fedstore
 from federation.database import from_db_time
-from noticeboard import auth, staff_notices, store
+from noticeboard import (
+    auth,
+    staff_accounts,
+    staff_moderation,
+    staff_notices,
+    store,
+    store_participation,
+)
 from noticeboard.i18n import N_
 from noticeboard.rendering import flash
 from noticeboard.services import Services
@@ -89,6 +96,7 @@ async def dashboard(request: Request) -> Response:
         notices=notices,
         follower_count=await fedstore.count_followers(board.db, board.urls.actor),
         pending_follows=[await _request_view(s, r) for r in pending],
+        queue_count=await store_participation.count_pending_items(board.db),
         page_title="Management",
     )
 
@@ -160,6 +168,8 @@ routes = [
     Route("/logout", logout, methods=["POST"]),
     Route("/staff", dashboard),
     *staff_notices.routes,
+    *staff_moderation.routes,
+    *staff_accounts.routes,
     Route("/staff/follows/{row:rowid}/{decision:str}", follow_decision, methods=["POST"]),
     Route("/staff/problems", problems),
     Route("/staff/problems/deliveries/{delivery_id:rowid}/retry", retry_delivery, methods=["POST"]),

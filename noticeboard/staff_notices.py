@@ -21,7 +21,14 @@ from noticeboard.i18n import N_
 from noticeboard.kinds import KINDS
 from noticeboard.languages import COMMON, is_language, own_name
 from noticeboard.media import MAX_IMAGES, MAX_UPLOAD, InvalidImage, StoredImage, store_image
-from noticeboard.posts import InvalidNotice, NoticeDraft, render_markdown, validate_draft
+from noticeboard.posts import (
+    CONSENT_METHODS,
+    InvalidNotice,
+    NoticeDraft,
+    render_markdown,
+    validate_consent,
+    validate_draft,
+)
 from noticeboard.rendering import flash
 from noticeboard.services import Services
 from noticeboard.staffauth import FORM_LIMIT, StaffUser, form_field, read_form, requires, services
@@ -46,6 +53,7 @@ async def _notice_and_form(
 
 DRAFT_FIELDS = ("title", "body", "category", "kind", "valid_until")
 POLL_FIELDS = ("options", "multiple", "closes", "web_votes")
+CONSENT_FIELDS = ("on_behalf_of", "consent_method", "consent_given", "consent_until")
 EVENT_FIELDS = (
     "start",
     "end",
@@ -69,6 +77,7 @@ def _compose_page(
         form_action=action,
         editing=notice_id is not None,
         page_title="Edit notice" if notice_id else "New notice",
+        consent_methods=CONSENT_METHODS,
         **{"errors": {}, "preview_html": None, **extra},
     )
 
@@ -78,7 +87,10 @@ async def _draft_or_page(
 ) -> tuple[NoticeDraft | None, Response | None]:
     """Validate the posted draft; answer with the form again for errors or a preview."""
     s = services(request)
-    values = {k: form_field(form, k) for k in (*DRAFT_FIELDS, *EVENT_FIELDS, *POLL_FIELDS)}
+    values = {
+        k: form_field(form, k)
+        for k in (*DRAFT_FIELDS, *EVENT_FIELDS, *POLL_FIELDS, *CONSENT_FIELDS)
+    }
     try:
         draft = validate_draft(
             values["title"],
@@ -125,12 +137,22 @@ async def _publish(request: Request, form: FormData) -> Response:
     if draft is None:
         assert page is not None
         return page
+    board = services(request).board
+    try:
+        provenance = validate_consent(
+            *(form_field(form, k) for k in CONSENT_FIELDS),
+            now=board.clock(),
+            timezone=board.config.timezone,
+        )
+    except InvalidNotice as exc:
+        values = {k: form_field(form, k) for k in form if isinstance(form[k], str)}
+        return _compose_page(request, values, errors=exc.errors, status_code=400)
     images = await _store_images(form, services(request).board.config.data_dir / "media")
     if isinstance(images, str):
         values = {k: form_field(form, k) for k in form if isinstance(form[k], str)}
         return _compose_page(request, values, errors={"images": images}, status_code=400)
     user: StaffUser = request.scope["staff_user"]
-    published = await services(request).board.publish_notice(draft, user.id, images)
+    published = await board.publish_notice(draft, user.id, images, provenance)
     flash(
         request,
         N_("The notice has been published for %(followers)s followers on %(servers)s servers."),

@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from noticeboard import auth, store
+from noticeboard import audit, auth, store
 from noticeboard.i18n import N_
 from noticeboard.services import Services
 
@@ -56,6 +56,7 @@ def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
                     request, 403, N_("You are not allowed to do this.")
                 )
             request.scope["staff_user"] = user
+            audit.set_acting(user.username)
             return await endpoint(request)
 
         guarded.required_roles = roles  # type: ignore[attr-defined]

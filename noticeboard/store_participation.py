@@ -47,6 +47,16 @@ async def list_replies(db: Database, notice_id: int, *, limit: int = 200) -> lis
     )
 
 
+async def list_recent_replies(db: Database, *, limit: int = 100) -> list[Row]:
+    """Shown replies to any notice, newest first, with the notice's title (for moderators)."""
+    return await db.fetchall(
+        f"SELECT q.*, n.title AS notice_title FROM ({_WITH_AUTHOR} WHERE p.role = 'reply' "
+        f"AND {_VISIBLE_POST}) q JOIN notices n ON n.id = q.notice_id "
+        "ORDER BY q.received DESC LIMIT ?",
+        (limit,),
+    )
+
+
 async def count_replies(db: Database, notice_ids: Sequence[int]) -> dict[int, int]:
     if not notice_ids:
         return {}
@@ -69,6 +79,15 @@ async def list_network_posts(db: Database, *, limit: int = 50) -> list[Row]:
         f"{_WITH_AUTHOR} WHERE p.role = 'network' AND {_VISIBLE_POST} "
         "ORDER BY p.received DESC LIMIT ?",
         (limit,),
+    )
+
+
+async def withdraw_item(conn: aiosqlite.Connection, post_id: str) -> None:
+    """A waiting reply or mention its author deleted leaves the queue."""
+    await conn.execute(
+        "UPDATE moderation_items SET state = 'rejected', reason = 'deleted by its author' "
+        "WHERE state = 'pending' AND kind IN ('reply', 'mention') AND ref = ?",
+        (post_id,),
     )
 
 

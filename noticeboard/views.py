@@ -11,6 +11,7 @@ from markupsafe import Markup
 from federation.database import Row, from_db_time
 from noticeboard.kinds import BY_ID, Kind
 from noticeboard.languages import direction, html_lang, own_name, pick
+from noticeboard.posts import CONSENT_METHODS
 from noticeboard.urls import BoardUrls
 
 
@@ -51,6 +52,37 @@ class NoticeView:
     delivery_sent: int = 0
     delivery_pending: int = 0
     delivery_failed: int = 0
+    origin: str = "staff"
+    submitted_by: str | None = None
+    on_behalf_of: str | None = None
+    consent_method: str | None = None
+    consent_given: datetime | None = None
+    consent_until: datetime | None = None
+    origin_url: str | None = None
+    origin_author: str | None = None
+    likes: int = 0
+    boosts: int = 0
+    replies: int = 0
+
+    @property
+    def consent_label(self) -> str:
+        """How the resident agreed, as a message id ('in person', 'by phone' ...)."""
+        method = self.consent_method or ""
+        return CONSENT_METHODS.get(method, method)
+
+    @property
+    def shared(self) -> bool:
+        return self.origin == "shared"
+
+
+@dataclass(frozen=True)
+class ReplyView:
+    id: str
+    url: str
+    author: str
+    author_url: str | None
+    content_html: Markup
+    published: datetime | None
 
 
 def _time(value: str | None) -> datetime | None:
@@ -95,6 +127,54 @@ def notice_view(
         delivery_sent=counts.get("sent", 0),
         delivery_pending=counts.get("pending", 0),
         delivery_failed=counts.get("failed", 0) + counts.get("dead", 0),
+        origin=row["origin"],
+        submitted_by=row["submitted_by"],
+        on_behalf_of=row["on_behalf_of"],
+        consent_method=row["consent_method"],
+        consent_given=_time(row["consent_given"]),
+        consent_until=_time(row["consent_until"]),
+        origin_url=row["origin_url"],
+        origin_author=row["origin_author"],
+    )
+
+
+def with_reactions(
+    view: NoticeView, reactions: dict[str, int] | None, replies: int = 0
+) -> NoticeView:
+    reactions = reactions or {}
+    return replace(
+        view, likes=reactions.get("Like", 0), boosts=reactions.get("Announce", 0), replies=replies
+    )
+
+
+def author_label(post: Row) -> str:
+    """'Name (@user@host)' of a remote post's author, or the actor id if nothing is cached."""
+    handle = f"@{post['preferred_username']}@{post['host']}" if post["preferred_username"] else None
+    name = post["actor_name"]
+    if name and handle:
+        return f"{name} ({handle})"
+    return str(name or handle or post["actor"])
+
+
+def _is_web(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("https://", "http://"))
+
+
+def reply_view(row: Row) -> ReplyView:
+    author_url = row["actor_url"] if _is_web(row["actor_url"]) else row["actor"]
+    published = None
+    if row["published"]:
+        try:
+            published = datetime.fromisoformat(row["published"].replace("Z", "+00:00"))
+        except ValueError:
+            published = None
+    return ReplyView(
+        id=row["id"],
+        url=row["url"] or row["id"],
+        author=author_label(row),
+        author_url=author_url,
+        content_html=Markup(row["content_html"]),
+        published=published if published and published.tzinfo else None,
     )
 
 

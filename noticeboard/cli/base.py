@@ -10,12 +10,12 @@ from typing import Any, NoReturn
 
 from federation import httpsig
 from federation import store as fedstore
-from federation.actors import ActorError, ActorResolver
+from federation.actors import ActorResolver
 from federation.client import FederationClient
-from federation.webfinger import WebFingerError, resolve_handle
 from noticeboard import __version__
 from noticeboard.board import Board
 from noticeboard.config import Config
+from noticeboard.lookup import LookupFailed, find_account
 from noticeboard.sanitize import clean_text
 
 Handler = Callable[[Config, argparse.Namespace], int]
@@ -69,13 +69,6 @@ async def resolve_actor(
 
     resolver = ActorResolver(board.db, client, sign_get, board.clock, clean_text)
     try:
-        actor_id = (
-            target
-            if target.startswith(("https://", "http://"))
-            else await resolve_handle(client, target)
-        )
-        return await resolver.get(actor_id, refresh=True)
-    except WebFingerError as exc:
-        raise UsageError(exc.reason) from exc
-    except ActorError as exc:
+        return await find_account(resolver, client, target)
+    except LookupFailed as exc:
         raise UsageError(exc.reason) from exc
