@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import getpass
 import sys
 from collections.abc import Sequence
 
-from noticeboard import __version__
+from noticeboard import __version__, audit
 from noticeboard.board import BoardNotInitialised
-from noticeboard.cli import network, notices, server
-from noticeboard.cli.base import Handler, Parser, UsageError
+from noticeboard.cli import moderation, network, notices, server
+from noticeboard.cli.base import INSTANCE_HELP, Handler, Parser, UsageError
 from noticeboard.config import ConfigError, load_config
 
 
@@ -22,13 +24,18 @@ def build_parser() -> tuple[Parser, dict[str, Handler]]:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
 
-    def command(name: str, help_text: str) -> Parser:
+    def command(name: str, help_text: str, *, nested: bool = False) -> Parser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--instance", required=True, metavar="FILE", help="the board's TOML file")
+        if nested:  # its actions take --instance too, so it may come anywhere
+            sub.add_argument(
+                "--instance", metavar="FILE", default=argparse.SUPPRESS, help=INSTANCE_HELP
+            )
+        else:
+            sub.add_argument("--instance", required=True, metavar="FILE", help=INSTANCE_HELP)
         return sub  # type: ignore[no-any-return]
 
     handlers: dict[str, Handler] = {}
-    for group in (server, notices, network):
+    for group in (server, notices, network, moderation):
         handlers.update(group.register(command))
     return parser, handlers
 
@@ -36,14 +43,24 @@ def build_parser() -> tuple[Parser, dict[str, Handler]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser, handlers = build_parser()
     args = parser.parse_args(argv)
+    if not getattr(args, "instance", None):
+        parser.error(f"{args.command}: the argument --instance FILE is required")
     try:
         config = load_config(args.instance)
+        audit.set_acting(f"command line ({_system_user()})")
         return handlers[args.command](config, args)
     except (ConfigError, UsageError, BoardNotInitialised) as exc:
         print(f"aushang {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _system_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container user without a name
+        return "unknown"
 
 
 __all__ = ["main"]

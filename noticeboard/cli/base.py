@@ -19,7 +19,8 @@ from noticeboard.lookup import LookupFailed, find_account
 from noticeboard.sanitize import clean_text
 
 Handler = Callable[[Config, argparse.Namespace], int]
-AddCommand = Callable[[str, str], "Parser"]
+AddCommand = Callable[..., "Parser"]  # (name, help, *, nested=False) -> Parser
+INSTANCE_HELP = "the board's TOML file"
 
 
 class UsageError(Exception):
@@ -29,6 +30,21 @@ class UsageError(Exception):
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def subcommands(parent: Parser, dest: str) -> Callable[[str, str], Parser]:
+    """Actions of a command, as in `aushang queue approve ID`; each takes --instance too."""
+    group = parent.add_subparsers(dest=dest, metavar="ACTION", parser_class=Parser)
+    group.required = True
+
+    def action(name: str, help_text: str) -> Parser:
+        sub = group.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "--instance", metavar="FILE", default=argparse.SUPPRESS, help=INSTANCE_HELP
+        )
+        return sub  # type: ignore[no-any-return]
+
+    return action
 
 
 def print_listing(items: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> None:

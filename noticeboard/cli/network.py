@@ -7,8 +7,6 @@ from typing import Any
 
 from federation import queue_store
 from federation import store as fedstore
-from federation.blocks import normalise_domain
-from federation.hosts import HostError
 from noticeboard.board import Board
 from noticeboard.cli.base import (
     AddCommand,
@@ -33,13 +31,6 @@ def register(command: AddCommand) -> dict[str, Handler]:
     ):
         listing = command(name, text)
         listing.add_argument("--json", action="store_true", help="print a JSON array")
-    block = command("block", "Block a domain and its subdomains: refuse their activities.")
-    block.add_argument("domain", metavar="DOMAIN", help="e.g. spam.example (or @user@spam.example)")
-    block.add_argument("--reason", default="", help="why, for the record")
-    unblock = command("unblock", "Lift a domain block.")
-    unblock.add_argument("domain", metavar="DOMAIN")
-    blocks = command("blocks", "List blocked domains.")
-    blocks.add_argument("--json", action="store_true", help="print a JSON array")
     deliveries = command("deliveries", "List deliveries that failed or gave up; retry one.")
     deliveries.add_argument(
         "--state",
@@ -53,9 +44,6 @@ def register(command: AddCommand) -> dict[str, Handler]:
         "unfollow": run_unfollow,
         "following": run_following,
         "followers": run_followers,
-        "block": run_block,
-        "unblock": run_unblock,
-        "blocks": run_blocks,
         "deliveries": run_deliveries,
     }
 
@@ -124,47 +112,6 @@ def run_followers(config: Config, args: argparse.Namespace) -> int:
 
     print_listing(with_board(config, listing), args.json, ("id", "state"))
     return 0
-
-
-def run_block(config: Config, args: argparse.Namespace) -> int:
-    domain = _domain(args.domain)
-
-    async def block(board: Board) -> int | None:
-        return await board.block_domain(domain, args.reason)
-
-    removed = with_board(config, block)
-    if removed is None:
-        print(f"{domain} was blocked already")
-    else:
-        print(f"Blocked {domain} and its subdomains; removed {removed} followers")
-    return 0
-
-
-def run_unblock(config: Config, args: argparse.Namespace) -> int:
-    domain = _domain(args.domain)
-
-    async def unblock(board: Board) -> bool:
-        return await board.unblock_domain(domain)
-
-    if not with_board(config, unblock):
-        raise UsageError(f"{domain} is not blocked")
-    print(f"Unblocked {domain}")
-    return 0
-
-
-def run_blocks(config: Config, args: argparse.Namespace) -> int:
-    async def listing(board: Board) -> list[dict[str, Any]]:
-        return [dict(r) for r in await fedstore.list_blocked_domains(board.db)]
-
-    print_listing(with_board(config, listing), args.json, ("domain", "created", "reason"))
-    return 0
-
-
-def _domain(value: str) -> str:
-    try:
-        return normalise_domain(value)
-    except HostError as exc:
-        raise UsageError(f"not a domain: {value!r} ({exc.reason})") from exc
 
 
 DELIVERY_STATES = ("pending", "sent", "failed", "dead")

@@ -17,7 +17,13 @@ from noticeboard.config import Config
 from noticeboard.kinds import KINDS
 from noticeboard.languages import is_language
 from noticeboard.media import MAX_IMAGES, InvalidImage, StoredImage, store_image
-from noticeboard.posts import InvalidNotice, NoticeDraft, validate_draft
+from noticeboard.posts import (
+    CONSENT_METHODS,
+    InvalidNotice,
+    NoticeDraft,
+    validate_consent,
+    validate_draft,
+)
 from noticeboard.urls import BoardUrls
 
 
@@ -29,6 +35,19 @@ def register(command: AddCommand) -> dict[str, Handler]:
     )
     post.add_argument(
         "--alt", action="append", default=[], metavar="TEXT", help="its description, per --image"
+    )
+    post.add_argument(
+        "--on-behalf-of", default="", metavar="NAME", help="post for a resident, shown by name"
+    )
+    post.add_argument(
+        "--consent",
+        default="",
+        choices=["", *CONSENT_METHODS],
+        help="how the resident agreed (with --on-behalf-of)",
+    )
+    post.add_argument("--consent-given", default="", metavar="DATE", help="day of the consent")
+    post.add_argument(
+        "--consent-until", default="", metavar="DATE", help="last day the resident agreed to"
     )
     edit = command("edit", "Change a notice; followers get an Update. Prints its URL.")
     _notice_argument(edit)
@@ -153,10 +172,21 @@ def _event_fields(args: argparse.Namespace, current: dict[str, Any]) -> dict[str
 
 def run_post(config: Config, args: argparse.Namespace) -> int:
     draft = _draft(config, args, {})
+    try:
+        provenance = validate_consent(
+            args.on_behalf_of,
+            args.consent,
+            args.consent_given,
+            args.consent_until,
+            now=utcnow(),
+            timezone=config.timezone,
+        )
+    except InvalidNotice as exc:
+        raise UsageError(str(exc)) from exc
     images = _images(config, args.image, args.alt)
 
     async def publish(board: Board) -> Any:
-        return await board.publish_notice(draft, None, images)
+        return await board.publish_notice(draft, None, images, provenance)
 
     print(with_board(config, publish).url)
     return 0
