@@ -229,7 +229,7 @@ class BoardInbox:
             return
         following = await fedstore.get_following(ctx.db, self.urls.actor, ctx.actor.id)
         followed = bool(following and following["state"] == "accepted")
-        if not followed and not self._addressed_to_us(ctx.activity):
+        if not followed and not self._may_concern_us(ctx.activity):
             return
         obj = await self._trusted_object(ctx)
         if obj is None:
@@ -246,6 +246,17 @@ class BoardInbox:
             async with ctx.transaction() as conn:
                 await _store_remote_post(conn, obj, ctx.actor.id, ctx.now)
         # Anything else (e.g. a direct message) is not for a public board and is not kept.
+
+    def _may_concern_us(self, activity: Json) -> bool:
+        """Addressed to the board, or (as far as an embedded copy says) a reply to a notice."""
+        embedded = activity.get("object")
+        if not isinstance(embedded, dict):
+            return self._addressed_to_us(activity)
+        return (
+            self._addressed_to_us(activity)
+            or self._addressed_to_us(embedded)
+            or self._local_notice(get_id(embedded.get("inReplyTo"))) is not None
+        )
 
     def _addressed_to_us(self, item: Json) -> bool:
         """Whether the board is among the recipients or mentioned in the tags."""
