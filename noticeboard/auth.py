@@ -46,7 +46,10 @@ def new_csrf_token() -> str:
 
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:
-    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+    if not expected or not given:
+        return False
+    # Bytes: compare_digest refuses str with non-ASCII characters (a forged token must be 403).
+    return hmac.compare_digest(str(expected).encode(), str(given).encode())
 
 
 def generate_password() -> str:

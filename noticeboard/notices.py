@@ -10,7 +10,7 @@ import aiosqlite
 
 from federation import delivery
 from federation import store as fedstore
-from federation.database import Database, Row
+from federation.database import Database, Row, from_db_time
 from federation.vocab import PUBLIC, Json, build_activity, build_undo
 from noticeboard import audit, store, store_polls
 from noticeboard.config import Config
@@ -193,7 +193,11 @@ class NoticeActions:
             return False
         now = self.clock()
         async with self.db.transaction() as conn:
-            if not await store.update_notice(conn, notice_id, _new_notice(draft, None), now):
+            # A notice posted for a resident never outlives their consent, edited or not.
+            consent = Provenance(consent_until=_time_or_none(before["consent_until"]))
+            if not await store.update_notice(
+                conn, notice_id, _new_notice(draft, None, consent), now
+            ):
                 return False
             after = await store.get_notice_in(conn, notice_id)
             if before and _was_deleted_for_followers(before, self.config) and not after["expired"]:
@@ -303,6 +307,10 @@ class NoticeActions:
             await delivery.enqueue_to_followers(conn, activity, self.urls.actor, self.clock())
         self.wake_delivery()
         return True
+
+
+def _time_or_none(value: str | None) -> datetime | None:
+    return from_db_time(value) if value else None
 
 
 def _is_shared(notice: Row) -> bool:

@@ -21,11 +21,13 @@ from noticeboard.feeds import atom_feed
 from noticeboard.i18n import N_
 from noticeboard.kinds import KINDS, get_kind, is_kind
 from noticeboard.media import is_media_name
+from noticeboard.moderation import reply_policy
 from noticeboard.notes import is_gone_for_federation, tombstone
 from noticeboard.polls import MAX_OPTIONS, count_vote, poll_state
 from noticeboard.rendering import activity_json, wants_activity_json
 from noticeboard.search import day_bounds, fts_query
 from noticeboard.services import Services
+from noticeboard.staffauth import current_user
 from noticeboard.views import NoticeView, in_language, notice_view, reply_view, with_reactions
 
 PAGE_SIZE = 20
@@ -147,6 +149,8 @@ async def notice(request: Request) -> Response:
         replies=[
             reply_view(r) for r in await store_participation.list_replies(s.board.db, row["id"])
         ],
+        reply_policy=await reply_policy(s.board.db),
+        user=await current_user(request),  # signed-in staff also see the recorded consent
         vote_message=VOTE_MESSAGES.get(request.query_params.get("vote", "")),
         page_title=view.title,
         ap_alternate=view.url,

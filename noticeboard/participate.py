@@ -39,11 +39,9 @@ def form_token(secret: str, now: float | None = None) -> str:
 def token_age(secret: str, token: str, now: float | None = None) -> float | None:
     """Seconds since the form was handed out, or None if the token is not ours."""
     stamp, _, signature = token.partition(".")
-    if (
-        not stamp.isdigit()
-        or len(stamp) > 12
-        or not hmac.compare_digest(signature, _sign(secret, stamp))
-    ):
+    if not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 12:
+        return None
+    if not hmac.compare_digest(signature.encode(), _sign(secret, stamp).encode()):
         return None
     return (time.time() if now is None else now) - int(stamp)
 
