@@ -111,7 +111,7 @@ async def enqueue(
 ) -> int:
     """Store an activity and one delivery per distinct inbox, inside the caller's transaction."""
     object_id = activity.get("object")
-    object_ref = object_id if isinstance(object_id, str) else (object_id or {}).get("id")
+    object_ref = object_id.get("id") if isinstance(object_id, dict) else object_id  # a Flag: list
     await queue_store.insert_outbox_activity(
         conn,
         activity["id"],

@@ -65,6 +65,14 @@ async def get_remote_actor(db: Database, actor_id: str) -> RemoteActorRow | None
     return RemoteActorRow(**dict(row)) if row else None
 
 
+async def get_remote_actor_in(conn: aiosqlite.Connection, actor_id: str) -> RemoteActorRow | None:
+    """Return a cached remote actor, read inside the caller's transaction."""
+    rows = list(
+        await conn.execute_fetchall("SELECT * FROM remote_actors WHERE id = ?", (actor_id,))
+    )
+    return RemoteActorRow(**dict(rows[0])) if rows else None
+
+
 async def get_remote_actor_by_key_id(db: Database, key_id: str) -> RemoteActorRow | None:
     """Return the cached remote actor that owns a key id."""
     row = await db.fetchone("SELECT * FROM remote_actors WHERE key_id = ?", (key_id,))

@@ -25,10 +25,11 @@ from federation.vocab import (
     get_type,
     is_public,
 )
-from noticeboard import moderation, store, store_participation, store_polls
+from noticeboard import moderation, sharing, store, store_participation, store_polls, store_sharing
 from noticeboard.config import Config
 from noticeboard.polls import count_vote
-from noticeboard.sanitize import clean_html, clean_text
+from noticeboard.sanitize import clean_text
+from noticeboard.sharing import POST_TYPES, authored_on_origin, store_post
 from noticeboard.urls import BoardUrls
 
 log = logging.getLogger("noticeboard.activitypub")
@@ -244,7 +245,12 @@ class BoardInbox:
             await self._file(ctx, obj, "mention", None)
         elif followed:
             async with ctx.transaction() as conn:
-                await _store_remote_post(conn, obj, ctx.actor.id, ctx.now)
+                await store_post(conn, obj, ctx.actor.id, ctx.now)
+                if public:
+                    post = await store_sharing.post_in(conn, obj["id"])
+                    if post is not None and post["role"] == "network":
+                        await sharing.apply_rules(conn, self.urls, self.config, post, ctx.now)
+            self.wake_delivery()
         # Anything else (e.g. a direct message) is not for a public board and is not kept.
 
     def _may_concern_us(self, activity: Json) -> bool:
@@ -271,6 +277,8 @@ class BoardInbox:
     async def _file(self, ctx: InboxContext, obj: Json, role: str, notice_id: int | None) -> None:
         """Store a reply or mention and file it as the moderation policy says (once)."""
         existing = await store.get_remote_post(ctx.db, obj["id"])
+        if existing is not None and existing["actor"] != ctx.actor.id:
+            existing = None  # someone else's tombstone for this id counts for nothing (rule 10)
         shown = False
         if role == "reply":
             policy = await moderation.reply_policy(ctx.db)
@@ -279,7 +287,8 @@ class BoardInbox:
                 and await fedstore.is_known(ctx.db, self.urls.actor, ctx.actor.id, ctx.actor.host)
             )
         async with ctx.transaction() as conn:
-            await _store_remote_post(conn, obj, ctx.actor.id, ctx.now)
+            await store.drop_foreign_tombstone(conn, obj["id"], ctx.actor.id)
+            await store_post(conn, obj, ctx.actor.id, ctx.now)
             if existing is not None and existing["role"] != "network":
                 return  # delivered again: it was filed the first time
             if existing is not None and existing["deleted"]:
@@ -336,7 +345,9 @@ class BoardInbox:
         if existing is None or existing["actor"] != ctx.actor.id:
             return
         async with ctx.transaction() as conn:
-            await _store_remote_post(conn, obj, ctx.actor.id, ctx.now)
+            await store_post(conn, obj, ctx.actor.id, ctx.now)
+            # A board sharing this post keeps its copy in step (text, dates, done, expired).
+            await sharing.follow_original(conn, self.urls, obj["id"], ctx.now)
 
     async def on_delete(self, ctx: InboxContext) -> None:
         object_id = get_id(ctx.activity.get("object"))
@@ -347,8 +358,12 @@ class BoardInbox:
                 await fedstore.delete_follower(conn, self.urls.actor, ctx.actor.id)
                 await fedstore.delete_following(conn, self.urls.actor, ctx.actor.id)
             else:
-                await store.mark_remote_post_deleted(conn, object_id, ctx.actor.id, ctx.now)
-                await store_participation.withdraw_item(conn, object_id)
+                own = _on_host(object_id, ctx.actor.host)  # only the origin can pre-empt a post
+                if await store.mark_remote_post_deleted(
+                    conn, object_id, ctx.actor.id, ctx.now, tombstone=own
+                ):
+                    await store_participation.withdraw_item(conn, object_id)
+                await sharing.withdraw_share(conn, self.urls, object_id, ctx.actor.id, ctx.now)
 
     async def _trusted_object(self, ctx: InboxContext) -> Json | None:
         """Trust an embedded object only from the sender's origin; else fetch it (rule 9)."""
@@ -356,51 +371,24 @@ class BoardInbox:
         object_id = get_id(obj)
         if object_id is None:
             return None
-        if not (isinstance(obj, dict) and _authored_on_origin(obj, ctx.actor)):
+        if not (isinstance(obj, dict) and authored_on_origin(obj, ctx.actor)):
             try:
                 obj = await ctx.resolver.fetch_object(object_id)
             except ActorError:
                 return None
-            if not _authored_on_origin(obj, ctx.actor):
+            if not authored_on_origin(obj, ctx.actor):
                 return None
         return obj if get_type(obj) in POST_TYPES else None
 
 
-POST_TYPES = ("Note", "Article", "Page", "Event", "Question")  # what may be stored or counted
 MAX_REPORTED = 20  # objects of one Flag that are kept
 
 
-def _authored_on_origin(obj: Json, actor: fedstore.RemoteActorRow) -> bool:
-    object_id = get_id(obj)
+def _on_host(object_id: str, host: str) -> bool:
     try:
-        same_origin = object_id is not None and canonical_host(object_id) == actor.host
+        return canonical_host(object_id) == host
     except HostError:
         return False
-    return same_origin and get_id(obj.get("attributedTo")) == actor.id
-
-
-async def _store_remote_post(conn: Any, obj: Json, actor_id: str, now: datetime) -> None:
-    url = get_id(obj.get("url"))
-    try:
-        if url and canonical_host(url) != canonical_host(actor_id):
-            url = None
-    except HostError:
-        url = None
-    content = obj.get("content") if isinstance(obj.get("content"), str) else ""
-    name = obj.get("name") if isinstance(obj.get("name"), str) else None
-    published = obj.get("published") if isinstance(obj.get("published"), str) else None
-    await store.upsert_remote_post(
-        conn,
-        post_id=obj["id"],
-        actor=actor_id,
-        type_=get_type(obj) or "Note",
-        url=url,
-        name=clean_text(name, limit=300) or None,
-        content_html=str(clean_html(content)),
-        in_reply_to=get_id(obj.get("inReplyTo")),
-        published=published[:40] if published else None,
-        now=now,
-    )
 
 
 __all__ = [

@@ -172,11 +172,13 @@ def build_services(board: Board, http: FederationClient, clock: Clock) -> Servic
 
 
 async def _expire_forever(board: Board, every: float = 60.0) -> None:
-    """Once a minute: move expired notices to the archive, send batched poll totals."""
+    """Once a minute: move expired notices to the archive, send batched poll totals, and
+    keep today's follower count."""
     while True:
         try:
             await board.expire_due()
             await board.flush_polls()
+            await board.record_follower_count()
         except Exception:  # a database hiccup must not end the loop; the next round retries
             log.exception("expiry or poll update failed")
         await asyncio.sleep(every)

@@ -28,6 +28,7 @@ from noticeboard.accounts import AccountActions
 from noticeboard.config import Config
 from noticeboard.moderation import ModerationActions
 from noticeboard.notices import NoticeActions
+from noticeboard.sharing import SharingActions
 from noticeboard.urls import BoardUrls
 
 Clock = Callable[[], datetime]
@@ -42,7 +43,7 @@ class InitResult:
     migrations: list[str]
 
 
-class Board(NoticeActions, ModerationActions, AccountActions):
+class Board(NoticeActions, ModerationActions, AccountActions, SharingActions):
     """One board: its configuration, database, keys and what staff can do."""
 
     def __init__(self, config: Config, db: Database, clock: Clock = utcnow) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from federation import store as fedstore
 from federation.actors import ActorError, ActorResolver
 from federation.client import FederationClient
+from federation.vocab import get_id
 from federation.webfinger import WebFingerError, resolve_handle
 
 
@@ -34,5 +35,21 @@ async def find_account(
         return await resolver.get(actor_id, refresh=True)
     except WebFingerError as exc:
         raise LookupFailed(exc.reason) from exc
+    except ActorError as exc:
+        raise LookupFailed(exc.reason) from exc
+
+
+async def fetch_post(
+    resolver: ActorResolver, url: str
+) -> tuple[dict[str, object], fedstore.RemoteActorRow]:
+    """Fetch a post by its web address or id from its origin, and its author."""
+    if not url.strip().startswith(("https://", "http://")):
+        raise LookupFailed("give the post's address, starting with https://")
+    try:
+        obj = await resolver.fetch_object(url.strip())
+        author_id = get_id(obj.get("attributedTo"))
+        if not author_id:
+            raise LookupFailed("the post names no author")
+        return obj, await resolver.get(author_id)
     except ActorError as exc:
         raise LookupFailed(exc.reason) from exc

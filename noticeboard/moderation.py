@@ -13,12 +13,12 @@ from federation import delivery
 from federation import store as fedstore
 from federation.blocks import Blocks
 from federation.database import Database, Row, from_db_time
-from federation.vocab import PUBLIC, Json, ap_time, build_activity
-from noticeboard import audit, store, store_participation
+from federation.vocab import Json, ap_time, build_activity
+from noticeboard import audit, store, store_participation, store_sharing
 from noticeboard.config import Config
 from noticeboard.posts import NoticeDraft, Provenance, plain_summary
+from noticeboard.sharing import share_post
 from noticeboard.urls import BoardUrls
-from noticeboard.views import author_label
 
 REPLY_POLICIES = ("hold", "known", "open")
 DEFAULT_REPLY_POLICY = "hold"
@@ -267,49 +267,10 @@ class ModerationActions:
 
     async def _share_mention(self, conn: aiosqlite.Connection, post_id: str, now: datetime) -> int:
         """Put a mention on the board and Announce it by id (Mastodon fetches the original)."""
-        rows = list(
-            await conn.execute_fetchall(
-                "SELECT p.*, a.name AS actor_name, a.preferred_username, a.host, "
-                "a.inbox AS actor_inbox, a.shared_inbox FROM remote_posts p "
-                "LEFT JOIN remote_actors a ON a.id = p.actor WHERE p.id = ?",
-                (post_id,),
-            )
-        )
-        post = rows[0]
-        if post["deleted"]:
+        post = await store_sharing.post_in(conn, post_id)
+        if post is None or post["deleted"]:
             raise Undecidable("the author has deleted this post")
-        author = author_label(post)
-        notice_id = await store.insert_notice(
-            conn,
-            store.NewNotice(
-                title=plain_summary(post["name"] or post["content_html"], limit=120) or author,
-                body_md="",
-                body_html=post["content_html"],
-                category=None,
-                author_id=None,
-                origin="shared",
-                origin_id=post_id,
-                origin_url=post["url"] or post_id,
-                origin_actor=post["actor"],
-                origin_author=author,
-            ),
-            now,
-        )
-        announce = build_activity(
-            "Announce",
-            self.urls.new_activity(),
-            self.urls.actor,
-            post_id,
-            to=[PUBLIC],
-            cc=[self.urls.followers, post["actor"]],
-        )
-        announce["published"] = ap_time(now)
-        await store.set_notice_announce_id(conn, notice_id, announce["id"])
-        inboxes = await fedstore.follower_inboxes(conn, self.urls.actor)
-        if post["actor_inbox"]:
-            inboxes.append(post["shared_inbox"] or post["actor_inbox"])
-        await delivery.enqueue(conn, announce, inboxes, now)
-        return notice_id
+        return await share_post(conn, self.urls, post, now)
 
     async def hide_reply(self, post_id: str, reason: str = "") -> None:
         """Take a shown reply off the board (its author's server is not told)."""

@@ -24,6 +24,18 @@ DONE_SYMBOL = "✅"
 EXPIRED_SYMBOL = "⌛"
 
 
+# Terms of Aushang's own, so that a partner board keeps a shared notice's kind and dates.
+NOTICE_CONTEXT: Json = {
+    "aushang": "https://aushang.org/ns#",
+    "noticeKind": "aushang:noticeKind",
+    "noticeTitle": "aushang:noticeTitle",
+    "validUntil": {"@id": "aushang:validUntil", "@type": "xsd:dateTime"},
+    "noticeDone": {"@id": "aushang:noticeDone", "@type": "xsd:dateTime"},
+    "noticeExpired": {"@id": "aushang:noticeExpired", "@type": "xsd:boolean"},
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+
 def notice_hashtags(notice: Row, config: Config) -> list[str]:
     """The kind's hashtag (configurable per board) and the category's, without duplicates."""
     kind = get_kind(notice["kind"])
@@ -108,7 +120,7 @@ def notice_to_note(
     summary = summary_line(notice, config, expired=expired)
     content = _content(notice["title"], notice["body_html"], summary, links)
     note: Json = {
-        "@context": context(),
+        "@context": [*context(), NOTICE_CONTEXT],
         "id": url,
         "type": "Note",
         "attributedTo": urls.actor,
@@ -119,7 +131,17 @@ def notice_to_note(
         "cc": [urls.followers],
         "tag": [{"type": "Hashtag", "name": f"#{t}", "href": urls.tag(t.lower())} for t in tags],
         "replies": f"{url}/replies",
+        # For other Aushang boards that share the notice: its kind, title and Markdown text.
+        "noticeKind": notice["kind"],
+        "noticeTitle": notice["title"],
+        "source": {"content": notice["body_md"], "mediaType": "text/markdown"},
     }
+    if notice["valid_until"]:
+        note["validUntil"] = ap_time(from_db_time(notice["valid_until"]))
+    if notice["done"]:
+        note["noticeDone"] = ap_time(from_db_time(notice["done"]))
+    if expired:
+        note["noticeExpired"] = True
     if notice["kind"] == "event" and notice["event_start"]:
         # Event-aware servers (Mobilizon, Gancio, Friendica) read the times and place;
         # Mastodon shows name, summary and the link.

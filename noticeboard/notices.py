@@ -11,7 +11,7 @@ import aiosqlite
 from federation import delivery
 from federation import store as fedstore
 from federation.database import Database, Row, from_db_time
-from federation.vocab import PUBLIC, Json, build_activity, build_undo
+from federation.vocab import PUBLIC, Json, build_activity
 from noticeboard import audit, store, store_polls
 from noticeboard.config import Config
 from noticeboard.kinds import get_kind
@@ -19,6 +19,7 @@ from noticeboard.media import MAX_IMAGES, StoredImage
 from noticeboard.notes import create_activity, notice_to_note, update_activity
 from noticeboard.polls import new_codes, poll_state
 from noticeboard.posts import NoticeDraft, Provenance, render_markdown
+from noticeboard.sharing import undo_announce
 from noticeboard.urls import BoardUrls
 
 
@@ -251,7 +252,7 @@ class NoticeActions:
                 return False
             files = await store.delete_images(conn, notice_id)
             if _is_shared(row):
-                await self._undo_announce(conn, row)
+                await undo_announce(conn, self.urls, row, self.clock())
             else:
                 await self._federate_delete(conn, notice_id)
             await audit.record(
@@ -261,24 +262,6 @@ class NoticeActions:
             (self.config.data_dir / "media" / file).unlink(missing_ok=True)
         self.wake_delivery()
         return True
-
-    async def _undo_announce(self, conn: aiosqlite.Connection, row: Row) -> None:
-        """Tell followers and the original's author that the board no longer shares it."""
-        if not row["announce_id"]:
-            return
-        announce = {
-            "id": row["announce_id"],
-            "type": "Announce",
-            "actor": self.urls.actor,
-            "object": row["origin_id"],
-        }
-        undo = build_undo(f"{row['announce_id']}/undo", self.urls.actor, announce, to=[PUBLIC])
-        undo["cc"] = [self.urls.followers, row["origin_actor"]]
-        inboxes = await fedstore.follower_inboxes(conn, self.urls.actor)
-        author = await fedstore.get_remote_actor(self.db, row["origin_actor"])
-        if author is not None:
-            inboxes.append(author.shared_inbox or author.inbox)
-        await delivery.enqueue(conn, undo, inboxes, self.clock())
 
     async def pin_notice(self, notice_id: int, pinned: bool) -> bool:
         """Pin a notice to the top of the board and the actor's `featured` collection."""

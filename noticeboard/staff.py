@@ -15,6 +15,7 @@ from federation import store as fedstore
 from federation.database import from_db_time
 from noticeboard import (
     auth,
+    network,
     staff_accounts,
     staff_moderation,
     staff_notices,
@@ -170,6 +171,7 @@ routes = [
     *staff_notices.routes,
     *staff_moderation.routes,
     *staff_accounts.routes,
+    *network.routes,
     Route("/staff/follows/{row:rowid}/{decision:str}", follow_decision, methods=["POST"]),
     Route("/staff/problems", problems),
     Route("/staff/problems/deliveries/{delivery_id:rowid}/retry", retry_delivery, methods=["POST"]),

@@ -31,6 +31,7 @@ class NewNotice:
     poll_multiple: int = 0
     poll_closes: datetime | None = None
     poll_web_votes: str = "anyone"
+    done: datetime | None = None
     origin: str = "staff"
     submitted_by: str | None = None
     on_behalf_of: str | None = None
@@ -135,10 +136,12 @@ async def get_notice_including_deleted(db: Database, notice_id: int) -> Row | No
     return await db.fetchone("SELECT * FROM notices WHERE id = ?", (notice_id,))
 
 
-# Where a notice came from stays as it was published; editing changes the content only.
-PROVENANCE = frozenset(
+# Where a notice came from stays as it was published, and so does "done": editing changes the
+# content only.
+KEPT_ON_EDIT = frozenset(
     (
         "author_id",
+        "done",
         "origin",
         "submitted_by",
         "on_behalf_of",
@@ -157,7 +160,7 @@ async def update_notice(
     conn: aiosqlite.Connection, notice_id: int, notice: NewNotice, now: datetime
 ) -> bool:
     """Change a notice's content; an expired one whose new date lies ahead is current again."""
-    values = {k: v for k, v in notice.columns().items() if k not in PROVENANCE}
+    values = {k: v for k, v in notice.columns().items() if k not in KEPT_ON_EDIT}
     values["updated"] = to_db_time(now)
     assignments = ", ".join(f"{name} = ?" for name in values)
     until = values["valid_until"]
@@ -292,13 +295,29 @@ async def upsert_remote_post(
     in_reply_to: str | None,
     published: str | None,
     now: datetime,
+    object_json: str | None = None,
+    kind: str | None = None,
 ) -> None:
     await conn.execute(
         "INSERT INTO remote_posts (id, actor, type, url, name, content_html, in_reply_to, "
-        "published, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-        "url = excluded.url, name = excluded.name, content_html = excluded.content_html "
+        "published, received, object_json, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET url = excluded.url, name = excluded.name, "
+        "content_html = excluded.content_html, object_json = excluded.object_json, "
+        "kind = excluded.kind "
         "WHERE remote_posts.actor = excluded.actor AND remote_posts.deleted IS NULL",
-        (post_id, actor, type_, url, name, content_html, in_reply_to, published, to_db_time(now)),
+        (
+            post_id,
+            actor,
+            type_,
+            url,
+            name,
+            content_html,
+            in_reply_to,
+            published,
+            to_db_time(now),
+            object_json,
+            kind,
+        ),
     )
 
 
@@ -307,7 +326,12 @@ async def get_remote_post(db: Database, post_id: str) -> Row | None:
 
 
 async def mark_remote_post_deleted(
-    conn: aiosqlite.Connection, post_id: str, actor: str, now: datetime
+    conn: aiosqlite.Connection,
+    post_id: str,
+    actor: str,
+    now: datetime,
+    *,
+    tombstone: bool = True,
 ) -> bool:
     """Delete a post by its author; a Delete before its Create leaves a tombstone (rule 10)."""
     stamp = to_db_time(now)
@@ -317,12 +341,22 @@ async def mark_remote_post_deleted(
     )
     if cursor.rowcount:
         return True
+    if not tombstone:
+        return False
     cursor = await conn.execute(
         "INSERT OR IGNORE INTO remote_posts (id, actor, type, content_html, received, deleted) "
         "VALUES (?, ?, 'Tombstone', '', ?, ?)",
         (post_id, actor, stamp, stamp),
     )
     return False
+
+
+async def drop_foreign_tombstone(conn: aiosqlite.Connection, post_id: str, actor: str) -> None:
+    """Forget a tombstone someone other than the post's author left for its id."""
+    await conn.execute(
+        "DELETE FROM remote_posts WHERE id = ? AND deleted IS NOT NULL AND actor != ?",
+        (post_id, actor),
+    )
 
 
 async def list_remote_posts(db: Database, *, limit: int = 50) -> list[Row]:

@@ -75,16 +75,20 @@ def federation_client(config: Config) -> FederationClient:
     )
 
 
-async def resolve_actor(
-    board: Board, client: FederationClient, target: str
-) -> fedstore.RemoteActorRow:
+def signed_resolver(board: Board, client: FederationClient) -> ActorResolver:
+    """A resolver that signs its GETs as the board's server actor (authorized fetch)."""
     key = board.keys[board.urls.instance_actor]
 
     def sign_get(method: str, url: str, body: bytes | None) -> dict[str, str]:
         return httpsig.sign_request(method, url, body, key.key_id, key.private_key, board.clock())
 
-    resolver = ActorResolver(board.db, client, sign_get, board.clock, clean_text)
+    return ActorResolver(board.db, client, sign_get, board.clock, clean_text)
+
+
+async def resolve_actor(
+    board: Board, client: FederationClient, target: str
+) -> fedstore.RemoteActorRow:
     try:
-        return await find_account(resolver, client, target)
+        return await find_account(signed_resolver(board, client), client, target)
     except LookupFailed as exc:
         raise UsageError(exc.reason) from exc

@@ -7,6 +7,7 @@ from typing import Any
 
 from federation import queue_store
 from federation import store as fedstore
+from noticeboard import store_sharing
 from noticeboard.board import Board
 from noticeboard.cli.base import (
     AddCommand,
@@ -15,9 +16,14 @@ from noticeboard.cli.base import (
     federation_client,
     print_listing,
     resolve_actor,
+    signed_resolver,
+    subcommands,
     with_board,
 )
 from noticeboard.config import Config
+from noticeboard.kinds import KINDS
+from noticeboard.lookup import LookupFailed, fetch_post
+from noticeboard.sharing import NotShareable
 
 
 def register(command: AddCommand) -> dict[str, Handler]:
@@ -31,6 +37,18 @@ def register(command: AddCommand) -> dict[str, Handler]:
     ):
         listing = command(name, text)
         listing.add_argument("--json", action="store_true", help="print a JSON array")
+    share = command("share", "Share a partner's notice (web address or ActivityPub id).")
+    share.add_argument("url", metavar="URL")
+    unshare = command("unshare", "Stop sharing a notice (sends Undo Announce).")
+    unshare.add_argument("url", metavar="URL", help="the original's address, or the shared copy's")
+    rules = subcommands(command("share-rule", "Automatic sharing rules.", nested=True), "action")
+    add = rules("add", "Share posts of a partner (or any) of a kind (or any), N a day at most.")
+    add.add_argument("--from", dest="source", metavar="HANDLE|URL", help="only this partner")
+    add.add_argument("--type", dest="kind", choices=[k.id for k in KINDS], help="only this kind")
+    add.add_argument("--daily-cap", type=int, default=3, metavar="N", help="default 3")
+    listing = rules("list", "List the rules and how often each matched.")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    rules("remove", "Remove a rule.").add_argument("id", type=int, metavar="ID")
     deliveries = command("deliveries", "List deliveries that failed or gave up; retry one.")
     deliveries.add_argument(
         "--state",
@@ -45,6 +63,9 @@ def register(command: AddCommand) -> dict[str, Handler]:
         "following": run_following,
         "followers": run_followers,
         "deliveries": run_deliveries,
+        "share": run_share,
+        "unshare": run_unshare,
+        "share-rule": run_share_rule,
     }
 
 
@@ -136,4 +157,70 @@ def run_deliveries(config: Config, args: argparse.Namespace) -> int:
         return [dict(r) for r in rows]
 
     print_listing(with_board(config, listing), args.json, ("id", "state", "host", "last_error"))
+    return 0
+
+
+def run_share(config: Config, args: argparse.Namespace) -> int:
+    async def share(board: Board) -> int:
+        try:
+            async with federation_client(config) as client:
+                obj, author = await fetch_post(signed_resolver(board, client), args.url)
+            return await board.share_fetched(obj, author)
+        except (LookupFailed, NotShareable) as exc:
+            raise UsageError(exc.reason) from exc
+
+    notice_id = with_board(config, share)
+    print(f"Shared: {config.base_url}/notices/{notice_id}")
+    return 0
+
+
+def run_unshare(config: Config, args: argparse.Namespace) -> int:
+    async def unshare(board: Board) -> bool:
+        notice_id = await board.shared_notice_for(args.url.strip())
+        return notice_id is not None and await board.delete_notice(notice_id)
+
+    if not with_board(config, unshare):
+        raise UsageError(f"the board does not share {args.url}")
+    print(f"No longer shared: {args.url}")
+    return 0
+
+
+def run_share_rule(config: Config, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _list_rules(config, args.json)
+    if args.action == "remove":
+        if not with_board(config, lambda board: board.remove_share_rule(args.id)):
+            raise UsageError(f"there is no rule {args.id}")
+        print(f"Removed rule {args.id}")
+        return 0
+
+    async def add(board: Board) -> int:
+        actor_id = None
+        if args.source:
+            async with federation_client(config) as client:
+                actor_id = (await resolve_actor(board, client, args.source)).id
+        try:
+            return await board.add_share_rule(actor_id, args.kind, args.daily_cap)
+        except NotShareable as exc:
+            raise UsageError(exc.reason) from exc
+
+    print(f"Added rule {with_board(config, add)}")
+    return 0
+
+
+def _list_rules(config: Config, as_json: bool) -> int:
+    async def listing(board: Board) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": r["id"],
+                "from": r["actor_id"],
+                "kind": r["kind"],
+                "daily_cap": r["daily_cap"],
+                "hits": r["hits"],
+                "created": r["created"],
+            }
+            for r in await store_sharing.list_rules(board.db)
+        ]
+
+    print_listing(with_board(config, listing), as_json, ("id", "from", "kind", "daily_cap"))
     return 0
