@@ -241,7 +241,7 @@ class BoardInbox:
         public = is_public(obj) or is_public(ctx.activity)
         if public and notice_id is not None:
             await self._file(ctx, obj, "reply", notice_id)
-        elif public and self._addressed_to_us(obj):
+        elif public and (self._addressed_to_us(obj) or self._addressed_to_us(ctx.activity)):
             await self._file(ctx, obj, "mention", None)
         elif followed:
             async with ctx.transaction() as conn:

@@ -23,6 +23,7 @@ from tests.noticeboard.boards import RunningBoard
 from tests.support.fediverse import AS_CONTEXT, FakeServer, Fediverse, Recorded, RemoteActor
 
 AP_JSON = "application/activity+json"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CAVAGE_HEADERS = ("(request-target)", "host", "date", "digest")
 STORED_TABLES = ("inbox_activities", "followers", "following", "remote_posts", "deliveries")
 
@@ -125,8 +126,9 @@ def note(server: FakeServer, path: str, author: str, content: str, **extra: Any)
 
 
 def create(actor: RemoteActor, obj: Any, suffix: str, board: RunningBoard) -> dict:
-    """A Create addressed to the board, so the board takes it even without following."""
-    return activity(actor, "Create", obj, suffix, to=[board.actor_id])
+    """A public Create mentioning the board, so the board keeps it even without following
+    (a direct message to the board would not be kept: the board is public)."""
+    return activity(actor, "Create", obj, suffix, to=[PUBLIC], cc=[board.actor_id])
 
 
 # --------------------------------------------------------------------------- assertions
