@@ -16,10 +16,10 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from demo.tls import ServerFiles
 
@@ -27,6 +27,7 @@ AUSHANG = Path(sys.executable).parent / "aushang"
 HOST = "127.0.0.1"
 CLI_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
+T = TypeVar("T")
 
 
 class DemoError(Exception):
@@ -135,7 +136,7 @@ def run_json(boards: Sequence[Board], *args: str) -> list[Any]:
     return [json.loads(out) for out in run_commands([(b, [*args, "--json"]) for b in boards])]
 
 
-def wait_for(what: str, check: Any, timeout: float, interval: float = 0.3) -> Any:
+def wait_for(what: str, check: Callable[[], T], timeout: float, interval: float = 0.3) -> T:
     """Call `check()` until it returns something true; raise DemoError after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
@@ -205,7 +206,7 @@ def _healthy(board: Board, context: ssl.SSLContext) -> bool:
     try:
         url = f"{board.base_url}/healthz"
         with urllib.request.urlopen(url, timeout=2, context=context) as response:
-            return response.status == 200
+            return bool(response.status == 200)
     except (OSError, urllib.error.URLError):
         return False
 
