@@ -140,7 +140,8 @@ async def notice(request: Request) -> Response:
         request.query_params.get("text"),
         request.headers.get("accept-language"),
     )
-    poll = await poll_state(s.board.db, row, now) if row["kind"] == "poll" else None
+    local_poll = row["kind"] == "poll" and row["origin"] != "shared"  # a shared one is voted on
+    poll = await poll_state(s.board.db, row, now) if local_poll else None  # at its origin
     return s.renderer.page(
         request,
         "notice.html",
