@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -153,15 +153,7 @@ class ModerationActions:
     wake_delivery: Callable[[], None]
     blocks: Blocks
 
-    if False:  # pragma: no cover - provided by NoticeActions, declared for the type checker
-
-        async def _publish_in(
-            self,
-            conn: aiosqlite.Connection,
-            draft: NoticeDraft,
-            author_id: int | None,
-            provenance: Provenance | None = None,
-        ) -> tuple[int, int]: ...
+    _publish_in: Callable[..., Awaitable[tuple[int, int]]]  # from NoticeActions
 
     async def set_reply_policy(self, policy: str) -> bool:
         if policy not in REPLY_POLICIES:
