@@ -11,7 +11,7 @@ from federation.blocks import normalise_domain
 from federation.database import from_db_time
 from federation.hosts import HostError
 from noticeboard import auth, store_participation
-from noticeboard.accounts import AccountError
+from noticeboard.accounts import AccountError, Invitation
 from noticeboard.i18n import N_
 from noticeboard.moderation import REPLY_POLICIES, reply_policy
 from noticeboard.rendering import flash
@@ -22,16 +22,7 @@ EVERYONE = ("owner", "editor", "moderator")
 
 @requires("owner")
 async def accounts(request: Request) -> Response:
-    s = services(request)
-    return s.renderer.page(
-        request,
-        "staff/accounts.html",
-        staff=await store_participation.list_staff(s.board.db),
-        invitations=await store_participation.list_open_invitations(s.board.db, s.board.clock()),
-        invitation=None,
-        roles=auth.ROLES,
-        page_title=N_("Staff accounts"),
-    )
+    return await _accounts_page(request)
 
 
 @requires("owner")
@@ -46,6 +37,11 @@ async def invite(request: Request) -> Response:
         flash(request, exc.message)
         return RedirectResponse("/staff/accounts", status_code=303)
     # The link is shown once, on this page; only a hash of it is stored.
+    return await _accounts_page(request, invitation)
+
+
+async def _accounts_page(request: Request, invitation: Invitation | None = None) -> Response:
+    s = services(request)
     return s.renderer.page(
         request,
         "staff/accounts.html",
