@@ -357,6 +357,7 @@ class BoardInbox:
             if object_id == ctx.actor.id:
                 await fedstore.delete_follower(conn, self.urls.actor, ctx.actor.id)
                 await fedstore.delete_following(conn, self.urls.actor, ctx.actor.id)
+                await sharing.withdraw_shares_of(conn, self.urls, ctx.actor.id, ctx.now)
             else:
                 own = _on_host(object_id, ctx.actor.host)  # only the origin can pre-empt a post
                 if await store.mark_remote_post_deleted(

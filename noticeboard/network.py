@@ -19,7 +19,7 @@ from noticeboard.kinds import BY_ID, KINDS, Kind, is_kind
 from noticeboard.lookup import LookupFailed, fetch_post, find_account
 from noticeboard.rendering import flash
 from noticeboard.sanitize import clean_text
-from noticeboard.sharing import NotShareable
+from noticeboard.sharing import NotShareable, is_public_post
 from noticeboard.staffauth import form_field, read_form, requires, services
 from noticeboard.views import reply_view
 
@@ -83,7 +83,10 @@ async def staff_network(request: Request) -> Response:
         request,
         "staff/network.html",
         following=following,
-        posts=[(reply_view(r), r) for r in await store_sharing.list_network_posts(db)],
+        posts=[
+            (reply_view(r), r, is_public_post(r) and not r["in_reply_to"])
+            for r in await store_sharing.list_network_posts(db)
+        ],
         by_server=await store_sharing.followers_by_server(db, actor),
         counts=counts,
         counts_max=max([c["followers"] for c in counts] or [0]),

@@ -126,6 +126,8 @@ def shared_copy(obj: Json) -> SharedCopy:
         kind = "announcement"  # an event without a time cannot be in the calendar
     place = obj.get("location") if isinstance(obj.get("location"), dict) else {}
     assert isinstance(place, dict)
+    if kind == "event" and start is not None:
+        end = end or start + timedelta(hours=2)  # as the board's own events without an end
     return SharedCopy(
         kind=kind,
         title=title,
@@ -135,9 +137,7 @@ def shared_copy(obj: Json) -> SharedCopy:
         done=_time(obj.get("noticeDone")),
         expired=obj.get("noticeExpired") is True,
         event_start=start if kind == "event" else None,
-        event_end=(end or (start + timedelta(hours=2) if start else None))
-        if kind == "event"
-        else None,
+        event_end=end if kind == "event" else None,
         place_name=clean_text(_text(place, "name"), limit=300) or None,
         place_address=_address(place),
         online_url=_online_url(obj) if kind == "event" else None,
@@ -347,6 +347,8 @@ async def apply_rules(
     now: datetime,
 ) -> int | None:
     """Share a post that arrived from the network if a rule says so and its cap allows."""
+    if post["in_reply_to"]:
+        return None  # a partner's answer in some conversation is not a notice
     kind = copy_of(post).kind
     for rule in await store_sharing.matching_rules(conn, post["actor"], kind):
         since = _start_of_day(now, config.timezone)
@@ -392,6 +394,16 @@ async def withdraw_share(
     if row["announce_id"]:
         await undo_announce(conn, urls, row, now)
     return True
+
+
+async def withdraw_shares_of(
+    conn: aiosqlite.Connection, urls: BoardUrls, actor_id: str, now: datetime
+) -> int:
+    """A partner deleted its account: its shared posts leave the board."""
+    rows = await store_sharing.live_shares_of(conn, actor_id)
+    for row in rows:
+        await withdraw_share(conn, urls, row["origin_id"], actor_id, now)
+    return len(rows)
 
 
 async def undo_announce(

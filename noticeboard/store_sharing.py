@@ -44,6 +44,16 @@ async def live_share_in(conn: aiosqlite.Connection, post_id: str) -> Row | None:
     return rows[0] if rows else None
 
 
+async def live_shares_of(conn: aiosqlite.Connection, actor_id: str) -> list[Row]:
+    return list(
+        await conn.execute_fetchall(
+            "SELECT * FROM notices WHERE origin_actor = ? AND origin = 'shared' "
+            "AND deleted IS NULL",
+            (actor_id,),
+        )
+    )
+
+
 async def get_share_by_url(db: Database, url: str) -> Row | None:
     """A live shared copy by the original's id or web address."""
     return await db.fetchone(

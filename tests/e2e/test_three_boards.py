@@ -381,13 +381,17 @@ def test_rule_on_third_board__shares_the_first_event_and_logs_the_cap_for_the_se
             1,
             0,
         )
-        first = post(b, "Kinderflohmarkt", "Tische ab 8 Uhr.", *event_options(future(days=5)))
-        second = post(b, "Bastelnachmittag", "Für Kinder ab 4.", *event_options(future(days=6)))
-        other = post(
-            b, "Fahrrad gefunden", "Blaues Kinderrad am Spielplatz.", "--type", "lost-found"
-        )
-        for url in (first, second, other):
-            wait_until(lambda url=url: arrived(c, url), f"{url} at C")
+        posted = []
+        for title, body, options in (
+            ("Kinderflohmarkt", "Tische ab 8 Uhr.", event_options(future(days=5))),
+            ("Bastelnachmittag", "Für Kinder ab 4.", event_options(future(days=6))),
+            ("Fahrrad gefunden", "Blaues Kinderrad am Spielplatz.", ["--type", "lost-found"]),
+        ):
+            url = post(b, title, body, *options)
+            # One after the other: which event is "the first" is the order C receives them.
+            wait_until(lambda url=url: arrived(c, url), f"{title} at C")
+            posted.append(url)
+        first, second, other = posted
 
         hits = query(
             c,
