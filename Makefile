@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run init test lint typecheck pytest interop-deps messages bench clean
+.PHONY: run demo init test lint typecheck pytest interop-deps messages bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ init: $(STAMP)
 
 run: init
 	$(BIN)/aushang serve --instance $(INSTANCE) --host $(HOST) --port $(PORT)
+
+# Three example boards over TLS that follow and share each other; Ctrl-C stops them.
+# DEMO_PORTS=a,b,c and DEMO_DIR=folder choose ports and data folder, DEMO_ARGS=--keep keeps the data.
+demo: $(STAMP)
+	$(BIN)/python -m demo $(DEMO_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

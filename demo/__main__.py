@@ -223,13 +223,15 @@ def follow_each_other(boards: list[Board]) -> None:
             [(b, ["follow", boards[(i + shift) % 3].handle]) for i, b in enumerate(boards)]
         )
 
-    def all_accepted() -> bool:
-        listings = run_json(boards, "following")
-        return all(
-            len([f for f in listing if f.get("state") == "accepted"]) == 2 for listing in listings
-        )
+    waiting = list(boards)
 
-    wait_for("the follows to be accepted", all_accepted, FEDERATION_TIMEOUT)
+    def all_accepted() -> bool:
+        for board, listing in zip(list(waiting), run_json(waiting, "following"), strict=True):
+            if sum(1 for f in listing if f.get("state") == "accepted") == len(boards) - 1:
+                waiting.remove(board)
+        return not waiting
+
+    wait_for("the follows to be accepted", all_accepted, FEDERATION_TIMEOUT, interval=0.5)
 
 
 def publish_and_share(boards: list[Board]) -> None:
@@ -253,18 +255,22 @@ def publish_and_share(boards: list[Board]) -> None:
     def rule_applied() -> bool:
         return any(rule.get("hits") for rule in run_json([north], "share-rule", "list")[0])
 
-    wait_for("the automatic sharing rule to share an event", rule_applied, FEDERATION_TIMEOUT)
+    wait_for("the sharing rule to share an event", rule_applied, FEDERATION_TIMEOUT, interval=0.5)
 
-    def delivered() -> bool:
-        return not any(run_json(boards, "deliveries", "--state", "pending"))
+    def unsent() -> list[list[dict[str, object]]] | None:
+        listings = run_json(boards, "deliveries", "--state", "pending,failed,dead")
+        pending = any(d.get("state") == "pending" for listing in listings for d in listing)
+        return None if pending else listings
 
-    wait_for("the deliveries between the boards", delivered, FEDERATION_TIMEOUT)
-    for board, failed in zip(boards, run_json(boards, "deliveries"), strict=True):
+    listings = wait_for("the deliveries between the boards", unsent, FEDERATION_TIMEOUT, 0.5)
+    for board, failed in zip(boards, listings, strict=True):
         if failed:
-            say(f"Note: {board.name} has {len(failed)} failed deliveries (aushang deliveries)")
+            say(f"Note: {len(failed)} deliveries of {board.name} failed (aushang deliveries)")
 
 
-def print_summary(boards: list[Board], files: ServerFiles, workdir: Path, keep: bool) -> None:
+def print_summary(
+    boards: list[Board], files: ServerFiles, workdir: Path, keep: bool, began: float
+) -> None:
     say("")
     say(f"Three boards are running, following and sharing each other (data in {workdir}):")
     for board in boards:
@@ -273,17 +279,15 @@ def print_summary(boards: list[Board], files: ServerFiles, workdir: Path, keep: 
         say(f"    {board.base_url}/    {board.handle}")
         say(f"    staff: {board.base_url}/login    user admin    password {board.password}")
     say("")
-    say("Browsers warn about the boards' certificate until you import the demo's CA")
-    say("(Firefox: Settings → Privacy & Security → Certificates → View Certificates → Authorities;")
-    say(
-        "Chromium: Settings → Privacy and security → Security → Manage certificates → Authorities)."
-    )
-    say("It is valid for localhost and 127.0.0.0/8 only; remove it again after the demo.")
+    say("Browsers warn about the boards' certificate until you import the demo's CA as an")
+    say("authority (Firefox: Settings → Privacy & Security → Certificates → View Certificates;")
+    say("Chromium: Settings → Privacy and security → Security → Manage certificates). It is")
+    say("valid for localhost and 127.0.0.0/8 only, for 7 days; remove it after the demo.")
     say(f"  CA certificate: {files.ca_certfile}")
     say(f"  Server PIDs: {' '.join(str(b.process.pid) for b in boards if b.process)}")
     say(f"  Logs: {workdir}/<board>/serve.log" + ("" if keep else " (removed at the end)"))
     say("")
-    say("Demo ready. Press Ctrl-C to stop the boards.")
+    say(f"Demo ready after {time.monotonic() - began:.0f} s. Press Ctrl-C to stop the boards.")
 
 
 def watch(boards: list[Board]) -> None:
@@ -341,14 +345,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except Stop:
         return 0
-    status = 0
+    status, began = 0, time.monotonic()
     try:
         boards, files = prepare(options, workdir)
         context = ssl.create_default_context(cafile=str(files.ca_certfile))
         start(boards, files, context)
         follow_each_other(boards)
         publish_and_share(boards)
-        print_summary(boards, files, workdir, options.keep)
+        print_summary(boards, files, workdir, options.keep, began)
         watch(boards)
     except Stop:
         say("\nStopping the boards …")

@@ -16,7 +16,7 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +26,9 @@ from demo.tls import ServerFiles
 AUSHANG = Path(sys.executable).parent / "aushang"
 HOST = "127.0.0.1"
 CLI_TIMEOUT = 60.0
+# `aushang serve` stops within its 5 s graceful-shutdown limit; SIGINT after that is uvicorn's
+# "force quit", for a server that still hangs.
+TERM_GRACE = 8.0
 STOP_TIMEOUT = 10.0
 T = TypeVar("T")
 
@@ -103,18 +106,23 @@ def run_commands(calls: Sequence[tuple[Board, Sequence[str]]]) -> list[str]:
     started: list[subprocess.Popen[str]] = []
     try:
         for board, args in calls:
-            started.append(
-                subprocess.Popen(
-                    board.command(*args),
-                    env=board.env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    process_group=0,  # Ctrl-C in the terminal is the demo's to handle
+            with signals_deferred():  # a process started is a process known, to stop it
+                started.append(
+                    subprocess.Popen(
+                        board.command(*args),
+                        env=board.env,
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                        process_group=0,  # Ctrl-C in the terminal is the demo's to handle
+                        preexec_fn=_unblock_signals,
+                    )
                 )
-            )
         outputs = [process.communicate(timeout=CLI_TIMEOUT) for process in started]
+    except subprocess.TimeoutExpired as exc:
+        command = " ".join(map(str, exc.cmd))
+        raise DemoError(f"{command} took more than {CLI_TIMEOUT:.0f} s") from exc
     finally:
         for process in started:
             if process.poll() is None:
@@ -136,7 +144,7 @@ def run_json(boards: Sequence[Board], *args: str) -> list[Any]:
     return [json.loads(out) for out in run_commands([(b, [*args, "--json"]) for b in boards])]
 
 
-def wait_for(what: str, check: Callable[[], T], timeout: float, interval: float = 0.3) -> T:
+def wait_for(what: str, check: Callable[[], T | None], timeout: float, interval: float = 0.3) -> T:
     """Call `check()` until it returns something true; raise DemoError after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
@@ -169,7 +177,7 @@ def start_server(board: Board, files: ServerFiles) -> None:
     """Spawn `aushang serve` over TLS, its output going to the board's serve.log."""
     args = ["serve", "--host", HOST, "--port", str(board.port)]
     args += ["--ssl-certfile", str(files.certfile), "--ssl-keyfile", str(files.keyfile)]
-    with board.log_path.open("ab") as log:
+    with board.log_path.open("ab") as log, signals_deferred():
         board.process = subprocess.Popen(
             board.command(*args),
             env=board.env,
@@ -177,7 +185,7 @@ def start_server(board: Board, files: ServerFiles) -> None:
             stdout=log,
             stderr=subprocess.STDOUT,
             process_group=0,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_prepare_server,
         )
 
 
@@ -218,19 +226,22 @@ def _startup_failure(board: Board) -> str:
     return f"{board.username}: aushang serve exited during startup:\n{log}"
 
 
-def stop_servers(boards: Sequence[Board], timeout: float = STOP_TIMEOUT) -> None:
-    """SIGTERM every server, wait for all of them, then SIGKILL whatever is left."""
+def stop_servers(boards: Sequence[Board]) -> None:
+    """Stop every server: SIGTERM, then SIGINT, uvicorn's "force quit", for those still waiting
+    for connections to close, then SIGKILL for whatever is left."""
     running = [b.process for b in boards if b.process is not None and b.process.poll() is None]
+    for signum, grace in ((signal.SIGTERM, TERM_GRACE), (signal.SIGINT, STOP_TIMEOUT)):
+        for process in running:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signum)
+        deadline = time.monotonic() + grace
+        for process in running:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        running = [p for p in running if p.poll() is None]
     for process in running:
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    for process in running:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.kill()
+        process.wait()
 
 
 def kill_servers(boards: Sequence[Board]) -> None:
@@ -239,11 +250,28 @@ def kill_servers(boards: Sequence[Board]) -> None:
             board.process.kill()
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _PR_SET_PDEATHSIG = 1
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
-def _die_with_parent() -> None:
-    """Linux: the server gets SIGTERM if the demo itself is killed (kill -9), so none is left."""
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C and SIGTERM until a started process is recorded."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def _unblock_signals() -> None:
+    """In the child: the signal mask survives exec, and `aushang` must hear SIGTERM."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def _prepare_server() -> None:
+    """In the child: on Linux the server gets SIGTERM if the demo itself is killed (kill -9)."""
+    _unblock_signals()
     if _LIBC is not None:
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -13,6 +13,8 @@ from noticeboard.board import initialise
 from noticeboard.cli.base import AddCommand, Handler, UsageError, with_board
 from noticeboard.config import Config
 
+SHUTDOWN_GRACE = 5  # seconds
+
 
 def register(command: AddCommand) -> dict[str, Handler]:
     command("init", "Create the data folder, database, keys and first admin (safe to repeat).")
@@ -72,5 +74,8 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
         forwarded_allow_ips=args.forwarded_allow_ips if args.proxy_headers else None,
         log_level="info",
         server_header=False,
+        # An idle keep-alive connection of a partner's client can hold a TLS shutdown for
+        # asyncio's 30 s; requests still under way get this long, deliveries their own grace.
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
     )
     return 0
