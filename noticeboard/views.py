@@ -89,6 +89,12 @@ def _time(value: str | None) -> datetime | None:
     return from_db_time(value) if value else None
 
 
+def _last_day(value: str | None) -> datetime | None:
+    """A stored end instant (the start of the next day) as the last day it includes."""
+    end = _time(value)
+    return end - timedelta(seconds=1) if end else None
+
+
 def notice_view(
     row: Row,
     urls: BoardUrls,
@@ -132,7 +138,7 @@ def notice_view(
         on_behalf_of=row["on_behalf_of"],
         consent_method=row["consent_method"],
         consent_given=_time(row["consent_given"]),
-        consent_until=_time(row["consent_until"]),
+        consent_until=_last_day(row["consent_until"]),
         origin_url=row["origin_url"],
         origin_author=row["origin_author"],
     )

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from babel.dates import format_date
 
 from noticeboard.participate import form_token
 from tests.noticeboard.boards import AP_JSON, RunningBoard, csrf_token
@@ -636,6 +637,9 @@ def test_assisted__consent_details_are_shown_to_signed_in_staff(board: RunningBo
     assert "Consent (only the team sees this)" not in public_page.text
     assert "Consent (only the team sees this)" in staff_page.text
     assert "by phone" in staff_page.text
+    # The last day the resident agreed to is shown as chosen, not the instant after it.
+    last_day = date.fromisoformat(CONSENT_LAST_DAY)
+    assert f"until {format_date(last_day, 'long', locale='en')}." in staff_page.text
 
 
 @pytest.mark.parametrize(
