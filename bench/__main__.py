@@ -112,11 +112,72 @@ def bench_fanout_enqueue(followers: int = 2000) -> tuple[float, float]:
     return statistics.median(mine), statistics.median(base)
 
 
+def bench_board_page_counts(notices: int = 1000, calls: int = 200) -> tuple[float, float]:
+    """The board's page with likes, boosts and replies counted for its 21 notices, against the
+    same page's notice query alone. The database holds 1,000 notices with 20 likes or boosts
+    and 5 replies each (busy for a neighbourhood board)."""
+    from noticeboard import store, store_participation
+    from noticeboard.board import MIGRATIONS
+
+    async def run(path: Path) -> tuple[float, float]:
+        db = Database(path)
+        await db.connect()
+        await db.migrate(MIGRATIONS)
+        await _fill_board(db, notices)
+
+        async def page(counted: bool) -> None:
+            rows = await store.list_notices(db, before=None, limit=21, now=NOW)
+            if counted:
+                ids = [r["id"] for r in rows]
+                await store_participation.count_reactions(db, ids)
+                await store_participation.count_replies(db, ids)
+
+        timings = []
+        for counted in (True, False):
+            started = time.perf_counter()
+            for _ in range(calls):
+                await page(counted)
+            timings.append(time.perf_counter() - started)
+        await db.close()
+        return timings[0], timings[1]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return asyncio.run(run(Path(tmp) / "board.sqlite3"))
+
+
+async def _fill_board(db: Database, notices: int) -> None:
+    stamp = to_db_time(NOW)
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO notices (id, title, body_md, body_html, published) "
+            "VALUES (?, ?, '', '', ?)",
+            [(i, f"Aushang {i}", stamp) for i in range(1, notices + 1)],
+        )
+        await conn.executemany(
+            "INSERT INTO reactions (activity_id, notice_id, actor, type, created) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (f"https://m.example/a/{i}", 1 + i % notices, f"https://m.example/u/{i}",
+                 "Like" if i % 3 else "Announce", stamp)
+                for i in range(20 * notices)
+            ],
+        )  # fmt: skip
+        await conn.executemany(
+            "INSERT INTO remote_posts (id, actor, type, content_html, received, notice_id, role, "
+            "state) VALUES (?, ?, 'Note', '<p>Danke!</p>', ?, ?, 'reply', 'shown')",
+            [
+                (f"https://m.example/n/{i}", f"https://m.example/u/{i}", stamp, 1 + i % notices)
+                for i in range(5 * notices)
+            ],
+        )
+
+
 def main() -> None:
     print("benchmark                                   ours        baseline    ratio")
     rows = [
         ("signed inbox POST: parse + all checks", *bench_inbox_verification(), 2000),
         ("fan-out: queue a Create for 2,000 followers", *bench_fanout_enqueue(), 1),
+        ("board page: notices + likes/boosts/replies", *bench_board_page_counts(), 200),
     ]
     for name, ours, base, per in rows:
         print(
