@@ -257,6 +257,29 @@ async def report_reply(request: Request) -> Response:
     return RedirectResponse("/staff/replies", status_code=303)
 
 
+@requires(*MODERATORS)
+async def report_account(request: Request) -> Response:
+    """Report a remote account (not one reply): recorded, its posts hidden, maybe forwarded."""
+    s = services(request)
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
+    target = form_field(form, "target").strip()
+    try:
+        actor = await find_account(s.resolver, s.client, target)
+    except LookupFailed:
+        return await _blocks_page(
+            request, error=N_("This account could not be found. Check the spelling.")
+        )
+    forward = form_field(form, "forward") == "yes"
+    await s.board.report(actor, [], form_field(form, "comment").strip()[:REASON_MAX], forward)
+    if forward:
+        flash(request, N_("Reported; the report went to the account's server."))
+    else:
+        flash(request, N_("Reported."))
+    return RedirectResponse("/staff/blocks", status_code=303)
+
+
 # --- blocks -----------------------------------------------------------------------------
 
 
@@ -347,6 +370,7 @@ routes = [
     Route("/staff/replies", replies),
     Route("/staff/replies/hide", hide_reply, methods=["POST"]),
     Route("/staff/replies/report", report_reply, methods=["POST"]),
+    Route("/staff/reports/new", report_account, methods=["POST"]),
     Route("/staff/blocks", blocks),
     Route("/staff/blocks/block", block, methods=["POST"]),
     Route("/staff/blocks/unblock", unblock, methods=["POST"]),

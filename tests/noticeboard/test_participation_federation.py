@@ -1020,3 +1020,28 @@ def test_limited_federation__switched_on_through_the_settings_page(
         ("admin", "allow.domain", alice.server.authority, ""),
         ("admin", "federation.limited", "on", ""),
     ]
+
+
+def test_report__of_an_account_from_the_blocks_page_is_forwarded_on_request(
+    board: RunningBoard, fediverse: Fediverse
+) -> None:
+    alice = fediverse.actor("alice", shared_inbox=None)
+    client = staff(board)
+
+    kept = submit(client, "/staff/blocks", "/staff/reports/new", target=alice.id, comment="Spam")
+    assert kept.status_code == 303
+    assert alice.server.posts(alice.inbox_path) == []  # recorded here only
+    response = submit(
+        client,
+        "/staff/blocks",
+        "/staff/reports/new",
+        target=alice.id,
+        comment="Spam",
+        forward="yes",
+    )
+
+    assert response.status_code == 303
+    [request] = wait_until(lambda: alice.server.posts(alice.inbox_path), what="the Flag")
+    sent = request.json()
+    assert (sent["type"], sent["object"], sent["content"]) == ("Flag", [alice.id], "Spam")
+    assert [row[1] for row in audit(board, "report.create")] == ["report.create"] * 2
