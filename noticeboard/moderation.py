@@ -125,7 +125,7 @@ async def file_report(
         now=now,
     )
     if report_id is not None:
-        summary = plain_summary(comment) or f"{len(objects)} reported"
+        summary = plain_summary(comment) or objects[0]  # a report without a comment: what
         await store_participation.insert_item(conn, "report", str(report_id), summary, now)
 
 

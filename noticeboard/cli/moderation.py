@@ -144,7 +144,10 @@ def _queue_show(config: Config, item_id: int, as_json: bool) -> int:
             details["submission"] = dict(row) if row else None
         elif item.kind in ("reply", "mention"):
             row = await store_participation.get_remote_post_with_author(board.db, item.ref)
-            details["post"] = dict(row) if row else None
+            post = dict(row) if row else None
+            if post is not None:
+                post.pop("object_json", None)  # the original as received; its text is above
+            details["post"] = post
         else:
             row = await store_participation.get_report(board.db, int(item.ref))
             details["report"] = (
