@@ -13,6 +13,8 @@ def normalise_domain(value: str) -> str:
     """Turn what staff type (a domain, a URL or @user@domain) into a canonical domain."""
     text = value.strip()
     if text.startswith("@") or ("@" in text and "://" not in text):
+        if text.lstrip("@").count("@") != 1:
+            raise HostError("not a domain or @name@domain")
         text = text.rsplit("@", 1)[1]
     return canonical_host(text)
 

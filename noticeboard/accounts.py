@@ -120,6 +120,7 @@ class AccountActions:
 
     async def set_staff_active(self, username: str, active: bool) -> bool:
         """Deactivate (sign-in refused at once) or reactivate an account; never the last owner."""
+        username = username.strip().lower()
         row = await store.get_staff_by_username(self.db, username)
         if row is None:
             raise AccountError(N_("There is no such staff account."))
@@ -134,6 +135,7 @@ class AccountActions:
 
     async def set_staff_role(self, username: str, role: str) -> bool:
         check_role(role)
+        username = username.strip().lower()
         row = await store.get_staff_by_username(self.db, username)
         if row is None:
             raise AccountError(N_("There is no such staff account."))

@@ -54,7 +54,7 @@ async def login(request: Request) -> Response:
         )
         response.headers["Retry-After"] = str(int(retry) + 1)
         return response
-    username, password = form_field(form, "username").strip(), form_field(form, "password")
+    username, password = form_field(form, "username").strip().lower(), form_field(form, "password")
     row = await store.get_staff_by_username(s.board.db, username)
     if row is None or not row["active"] or not auth.verify_password(password, row["password_hash"]):
         return s.renderer.page(

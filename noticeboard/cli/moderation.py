@@ -180,6 +180,8 @@ def run_block(config: Config, args: argparse.Namespace) -> int:
         print(f"Blocked {actor_id}" if new else f"{actor_id} was blocked already")
         return 0
     domain = _domain(args.target)
+    if domain == config.host:
+        raise UsageError("the board cannot block its own server")
 
     async def block(board: Board) -> int | None:
         return await board.block_domain(domain, args.reason)
@@ -290,8 +292,12 @@ def run_staff(config: Config, args: argparse.Namespace) -> int:
 
 def _staff_change(config: Config, args: argparse.Namespace) -> int:
     if args.action == "add":
-        password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
-        password = password or auth.generate_password()
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+            if not password:
+                raise UsageError("no password on standard input")
+        else:
+            password = auth.generate_password()
         with_board(config, lambda board: board.add_staff(args.username, args.role, password))
         print(f"Added {args.username.strip().lower()} ({args.role})")
         if not args.password_stdin:
