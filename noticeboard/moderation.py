@@ -130,14 +130,10 @@ async def file_report(
 
 
 async def _post_summary(conn: aiosqlite.Connection, post_id: str) -> str:
-    rows = list(
-        await conn.execute_fetchall(
-            "SELECT name, content_html FROM remote_posts WHERE id = ?", (post_id,)
-        )
-    )
-    if not rows:
+    post = await store_sharing.post_in(conn, post_id)
+    if post is None:
         return post_id
-    return plain_summary(rows[0]["name"] or rows[0]["content_html"]) or post_id
+    return plain_summary(post["name"] or post["content_html"]) or post_id
 
 
 # --- what staff do ------------------------------------------------------------------------
@@ -245,10 +241,7 @@ class ModerationActions:
     async def _publish_submission(
         self, conn: aiosqlite.Connection, submission_id: int, draft: NoticeDraft | None
     ) -> int:
-        rows = list(
-            await conn.execute_fetchall("SELECT * FROM submissions WHERE id = ?", (submission_id,))
-        )
-        row = rows[0]
+        row = await store_participation.submission_in(conn, submission_id)
         draft = draft or NoticeDraft(
             title=row["title"], body=row["body_md"], category=None, kind=row["kind"]
         )

@@ -207,7 +207,7 @@ class SharingActions:
 
     async def share(self, post_id: str) -> int:
         """Share a stored post of the network with the board's followers; returns the notice."""
-        post = await store_sharing.get_post_for_sharing(self.db, post_id)
+        post = await store_sharing.get_post(self.db, post_id)
         if post is None or post["deleted"]:
             raise NotShareable("this post is not known to the board (or was deleted)")
         if not is_public_post(post):

@@ -14,7 +14,7 @@ import noticeboard.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation import store as fedstore
 from federation.blocks import normalise_domain
 from federation.hosts import HostError
-from noticeboard import store, store_participation
+from noticeboard import store, store_participation, store_sharing
 from noticeboard.i18n import N_
 from noticeboard.lookup import LookupFailed, find_account, is_account
 from noticeboard.moderation import QUEUE_KINDS, REASON_MAX, QueueItem, Undecidable
@@ -87,7 +87,7 @@ async def _details(s: Services, item: QueueItem) -> dict[str, Any]:
     if item.kind == "submission":
         return {"submission": await store_participation.get_submission(db, int(item.ref))}
     if item.kind in ("reply", "mention"):
-        post = await store_participation.get_remote_post_with_author(db, item.ref)
+        post = await store_sharing.get_post(db, item.ref)
         notice = None
         if post is not None and post["notice_id"]:
             notice = await store.get_notice_by_id(db, post["notice_id"])

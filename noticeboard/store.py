@@ -359,15 +359,6 @@ async def drop_foreign_tombstone(conn: aiosqlite.Connection, post_id: str, actor
     )
 
 
-async def list_remote_posts(db: Database, *, limit: int = 50) -> list[Row]:
-    return await db.fetchall(
-        "SELECT p.*, a.name AS actor_name, a.preferred_username, a.host "
-        "FROM remote_posts p LEFT JOIN remote_actors a ON a.id = p.actor "
-        "WHERE p.deleted IS NULL ORDER BY p.received DESC LIMIT ?",
-        (limit,),
-    )
-
-
 # --- pictures -------------------------------------------------------------------
 
 

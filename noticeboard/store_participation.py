@@ -69,19 +69,6 @@ async def count_replies(db: Database, notice_ids: Sequence[int]) -> dict[int, in
     return {r["notice_id"]: r["n"] for r in rows}
 
 
-async def get_remote_post_with_author(db: Database, post_id: str) -> Row | None:
-    return await db.fetchone(f"{_WITH_AUTHOR} WHERE p.id = ?", (post_id,))
-
-
-async def list_network_posts(db: Database, *, limit: int = 50) -> list[Row]:
-    """Posts of followed accounts, newest first, for the staff's 'from our network' view."""
-    return await db.fetchall(
-        f"{_WITH_AUTHOR} WHERE p.role = 'network' AND {_VISIBLE_POST} "
-        "ORDER BY p.received DESC LIMIT ?",
-        (limit,),
-    )
-
-
 async def withdraw_item(conn: aiosqlite.Connection, post_id: str) -> None:
     """A waiting reply or mention its author deleted leaves the queue."""
     await conn.execute(
@@ -180,6 +167,14 @@ async def insert_submission(
 
 async def get_submission(db: Database, submission_id: int) -> Row | None:
     return await db.fetchone("SELECT * FROM submissions WHERE id = ?", (submission_id,))
+
+
+async def submission_in(conn: aiosqlite.Connection, submission_id: int) -> Row:
+    """A submission read inside the transaction that publishes it."""
+    rows = list(
+        await conn.execute_fetchall("SELECT * FROM submissions WHERE id = ?", (submission_id,))
+    )
+    return rows[0]
 
 
 async def update_submission(

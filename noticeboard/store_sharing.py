@@ -19,7 +19,8 @@ _POST_WITH_AUTHOR = (
 )
 
 
-async def get_post_for_sharing(db: Database, post_id: str) -> Row | None:
+async def get_post(db: Database, post_id: str) -> Row | None:
+    """A stored post with its author's name, handle and inboxes."""
     return await db.fetchone(_POST_WITH_AUTHOR, (post_id,))
 
 

@@ -11,7 +11,7 @@ from federation import store as fedstore
 from federation.blocks import normalise_domain
 from federation.database import from_db_time
 from federation.hosts import HostError
-from noticeboard import auth, store_participation
+from noticeboard import auth, store_participation, store_sharing
 from noticeboard.accounts import AccountError
 from noticeboard.board import Board
 from noticeboard.cli.base import (
@@ -143,7 +143,7 @@ def _queue_show(config: Config, item_id: int, as_json: bool) -> int:
             row = await store_participation.get_submission(board.db, int(item.ref))
             details["submission"] = dict(row) if row else None
         elif item.kind in ("reply", "mention"):
-            row = await store_participation.get_remote_post_with_author(board.db, item.ref)
+            row = await store_sharing.get_post(board.db, item.ref)
             post = dict(row) if row else None
             if post is not None:
                 post.pop("object_json", None)  # the original as received; its text is above
