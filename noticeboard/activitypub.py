@@ -167,7 +167,7 @@ class BoardInbox:
             ):
                 return
             if inner_type in ("Like", "Announce") and isinstance(inner, dict):
-                notice_id = self._local_notice(get_id(inner.get("object")))
+                notice_id = self.urls.notice_number(get_id(inner.get("object")))
                 if notice_id is not None:
                     await store_participation.delete_reaction(
                         conn, notice_id, ctx.actor.id, inner_type
@@ -186,7 +186,7 @@ class BoardInbox:
 
     async def _react(self, ctx: InboxContext, type_: str) -> None:
         """Count a like or boost of one of our notices, once per actor."""
-        notice_id = self._local_notice(get_id(ctx.activity.get("object")))
+        notice_id = self.urls.notice_number(get_id(ctx.activity.get("object")))
         if notice_id is None or await store.get_notice_by_id(ctx.db, notice_id) is None:
             return
         async with ctx.transaction() as conn:
@@ -235,7 +235,7 @@ class BoardInbox:
         obj = await self._trusted_object(ctx)
         if obj is None:
             return
-        notice_id = self._local_notice(get_id(obj.get("inReplyTo")))
+        notice_id = self.urls.notice_number(get_id(obj.get("inReplyTo")))
         if notice_id is not None and await store.get_notice_by_id(ctx.db, notice_id) is None:
             notice_id = None
         public = is_public(obj) or is_public(ctx.activity)
@@ -261,7 +261,7 @@ class BoardInbox:
         return (
             self._addressed_to_us(activity)
             or self._addressed_to_us(embedded)
-            or self._local_notice(get_id(embedded.get("inReplyTo"))) is not None
+            or self.urls.notice_number(get_id(embedded.get("inReplyTo"))) is not None
         )
 
     def _addressed_to_us(self, item: Json) -> bool:
@@ -298,17 +298,11 @@ class BoardInbox:
             else:
                 await moderation.file_mention(conn, obj["id"], ctx.now)
 
-    def _local_notice(self, object_id: str | None) -> int | None:
-        """The number of one of our notices from its id, e.g. https://board/notices/12."""
-        prefix = f"{self.urls.base}/notices/"
-        number = object_id[len(prefix) :] if object_id and object_id.startswith(prefix) else ""
-        return int(number) if number.isdigit() and len(number) <= 18 else None
-
     def _poll_of(self, obj: object) -> int | None:
         """The local notice a vote answers: a Note with a name, inReplyTo one of our notices."""
         if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
             return None
-        return self._local_notice(get_id(obj.get("inReplyTo")))
+        return self.urls.notice_number(get_id(obj.get("inReplyTo")))
 
     async def _vote(self, ctx: InboxContext) -> None:
         """Count a vote from Mastodon & co.: one Create{Note{name, inReplyTo}} per choice."""

@@ -237,10 +237,9 @@ class SharingActions:
         row = await store_sharing.get_share_by_url(self.db, url)
         if row is not None:
             return int(row["id"])
-        prefix = f"{self.urls.base}/notices/"
-        number = url[len(prefix) :] if url.startswith(prefix) else ""
-        if number.isdigit() and len(number) <= 18:
-            notice = await store.get_notice_by_id(self.db, int(number))
+        number = self.urls.notice_number(url)
+        if number is not None:
+            notice = await store.get_notice_by_id(self.db, number)
             if notice is not None and notice["origin"] == "shared":
                 return int(notice["id"])
         return None

@@ -62,6 +62,12 @@ class BoardUrls:
     def notice(self, notice_id: int) -> str:
         return f"{self.base}/notices/{notice_id}"
 
+    def notice_number(self, url: str | None) -> int | None:
+        """The number of one of this board's notices from its id, e.g. https://board/notices/12."""
+        prefix = f"{self.base}/notices/"
+        number = url[len(prefix) :] if url and url.startswith(prefix) else ""
+        return int(number) if number.isdigit() and len(number) <= 18 else None
+
     def media(self, file: str) -> str:
         return f"{self.base}/media/{file}"
 
