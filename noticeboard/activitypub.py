@@ -196,8 +196,10 @@ class BoardInbox:
 
     async def on_flag(self, ctx: InboxContext) -> None:
         """A report (Mastodon sends it from its instance actor): queued for the moderators."""
-        objects = [get_id(o) for o in as_list(ctx.activity.get("object"))][:MAX_REPORTED]
-        reported = [o for o in objects if o and self._concerns_us(o)]
+        objects = [o for o in (get_id(x) for x in as_list(ctx.activity.get("object"))) if o]
+        objects = objects[:MAX_REPORTED]
+        shown_here = await store_participation.known_remote_ids(ctx.db, objects)
+        reported = [o for o in objects if self._concerns_us(o) or o in shown_here]
         if not reported:
             return
         content = ctx.activity.get("content")
@@ -208,6 +210,7 @@ class BoardInbox:
             )
 
     def _concerns_us(self, object_id: str) -> bool:
+        """The board, its notices, and (checked by the caller) posts and authors shown on it."""
         return object_id == self.urls.actor or object_id.startswith(f"{self.urls.base}/")
 
     async def on_accept(self, ctx: InboxContext) -> None:

@@ -69,6 +69,19 @@ async def count_replies(db: Database, notice_ids: Sequence[int]) -> dict[int, in
     return {r["notice_id"]: r["n"] for r in rows}
 
 
+async def known_remote_ids(db: Database, ids: Sequence[str]) -> set[str]:
+    """Which of the ids are posts the board keeps, or the accounts that wrote them."""
+    if not ids:
+        return set()
+    marks = ", ".join("?" * len(ids))
+    rows = await db.fetchall(
+        f"SELECT id AS known FROM remote_posts WHERE id IN ({marks}) AND deleted IS NULL "
+        f"UNION SELECT actor FROM remote_posts WHERE actor IN ({marks})",
+        (*ids, *ids),
+    )
+    return {r["known"] for r in rows}
+
+
 async def withdraw_item(conn: aiosqlite.Connection, post_id: str) -> None:
     """A waiting reply or mention its author deleted leaves the queue."""
     await conn.execute(

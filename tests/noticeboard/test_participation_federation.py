@@ -1045,3 +1045,51 @@ def test_report__of_an_account_from_the_blocks_page_is_forwarded_on_request(
     sent = request.json()
     assert (sent["type"], sent["object"], sent["content"]) == ("Flag", [alice.id], "Spam")
     assert [row[1] for row in audit(board, "report.create")] == ["report.create"] * 2
+
+
+def test_flag__about_a_shown_reply_is_forwarded_to_the_replys_server_through_the_queue(
+    board: RunningBoard, fediverse: Fediverse
+) -> None:
+    notice_id = publish(board)
+    on_board(board, lambda b: b.set_reply_policy("open"))
+    alice = fediverse.actor("alice", shared_inbox=None)
+    note = reply(alice, board, notice_id, 1, "Beleidigung")
+    deliver(board, alice, create(alice, note))
+    reporter = fediverse.servers["social.example"]
+    instance = fediverse.actor("instance", server=reporter, actor_type="Application")
+    deliver(board, instance, flag(instance, [alice.id, note["id"]], "beleidigend"))
+    [report] = board.rows("SELECT * FROM reports")
+    client = staff(board)
+
+    forwarded = submit(client, "/staff/queue", f"/staff/reports/{report['id']}/forward")
+    assert forwarded.status_code == 303
+    assert "forwarded" in flash(client.get("/staff/queue").text)
+    again = submit(client, "/staff/queue", f"/staff/reports/{report['id']}/forward")
+    assert again.status_code == 303
+    assert "cannot be forwarded" in flash(client.get("/staff/queue").text)
+    assert submit(client, "/staff/queue", "/staff/reports/999/forward").status_code == 404
+    [request] = wait_until(lambda: alice.server.posts(alice.inbox_path), what="the Flag")
+    sent = request.json()
+    assert (sent["type"], sent["actor"]) == ("Flag", board.url("/actor"))
+    assert set(sent["object"]) == {alice.id, note["id"]}
+    assert audit(board, "report.forward") == [("admin", "report.forward", alice.id, "")]
+
+
+def test_hide_reply__through_the_replies_page_takes_it_off_the_notice(
+    board: RunningBoard, fediverse: Fediverse
+) -> None:
+    notice_id = publish(board)
+    on_board(board, lambda b: b.set_reply_policy("open"))
+    alice = fediverse.actor("alice")
+    note = reply(alice, board, notice_id, 1, "Ganz daneben")
+    deliver(board, alice, create(alice, note))
+    client = staff(board)
+
+    hidden = submit(client, "/staff/replies", "/staff/replies/hide", post=note["id"], reason="Ton")
+    unknown = submit(client, "/staff/replies", "/staff/replies/hide", post="https://x.example/1")
+
+    assert hidden.status_code == 303
+    assert unknown.status_code == 404
+    assert reply_ids(board, notice_id) == []
+    assert "Ganz daneben" not in replies_section(board, notice_id)
+    assert audit(board, "reply.hide") == [("admin", "reply.hide", note["id"], "Ton")]
