@@ -1093,3 +1093,25 @@ def test_hide_reply__through_the_replies_page_takes_it_off_the_notice(
     assert reply_ids(board, notice_id) == []
     assert "Ganz daneben" not in replies_section(board, notice_id)
     assert audit(board, "reply.hide") == [("admin", "reply.hide", note["id"], "Ton")]
+
+
+def test_dashboard__a_shared_notice_offers_only_stop_sharing(
+    board: RunningBoard, fediverse: Fediverse
+) -> None:
+    alice = fediverse.actor("alice")
+    note = post(alice, board, 1, "Flohmarkt im Hof am Sonntag")
+    deliver(board, alice, create(alice, note))
+    notice_id = approve(board, note["id"])
+    client = staff(board)
+
+    page = client.get("/staff").text
+    assert f"/staff/notices/{notice_id}/edit" not in page
+    assert f"/staff/notices/{notice_id}/pin" not in page
+    response = client.post(
+        "/staff/network/unshare",
+        data={"csrf_token": csrf_token(page), "url": board.url(f"/notices/{notice_id}")},
+    )
+
+    assert response.status_code == 303
+    assert board.value("SELECT deleted FROM notices WHERE id = ?", notice_id) is not None
+    assert [a[1] for a in audit(board, "notice.delete")] == ["notice.delete"]
