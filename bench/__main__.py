@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from federation import delivery, httpsig
+from federation import store as fedstore
 from federation.database import MIGRATION_DIR, Database, to_db_time
 from federation.keys import generate_private_key
 
@@ -116,8 +117,9 @@ def bench_board_page_counts(notices: int = 1000, calls: int = 200) -> tuple[floa
     """The board's page with likes, boosts and replies counted for its 21 notices, against the
     same page's notice query alone. The database holds 1,000 notices with 20 likes or boosts
     and 5 replies each (busy for a neighbourhood board)."""
-    from noticeboard import store, store_participation
-    from noticeboard.board import MIGRATIONS
+    from noticeboard.notices import store
+    from noticeboard.participation import store as store_participation
+    from noticeboard.state import MIGRATIONS
 
     async def run(path: Path) -> tuple[float, float]:
         db = Database(path)
@@ -129,8 +131,9 @@ def bench_board_page_counts(notices: int = 1000, calls: int = 200) -> tuple[floa
             rows = await store.list_notices(db, before=None, limit=21, now=NOW)
             if counted:
                 ids = [r["id"] for r in rows]
-                await store_participation.count_reactions(db, ids)
-                await store_participation.count_replies(db, ids)
+                hidden = await fedstore.blocked_actor_ids(db)
+                await store_participation.count_reactions(db, ids, hidden)
+                await store_participation.count_replies(db, ids, hidden)
 
         timings = []
         for counted in (True, False):

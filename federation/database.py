@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Any
 import aiosqlite
 
 Row = aiosqlite.Row
+Record = Row | Mapping[str, Any]  # a stored row, or a mapping built from rows of two stores
 
 MIGRATION_DIR = Path(__file__).parent / "migrations"
 

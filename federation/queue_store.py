@@ -177,6 +177,19 @@ async def delivery_counts(db: Database, activity_ids: Sequence[str]) -> dict[str
     return counts
 
 
+async def sent_reach(db: Database, activity_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Count the servers and inboxes each activity was delivered to: {id: (servers, inboxes)}."""
+    if not activity_ids:
+        return {}
+    marks = ", ".join("?" for _ in activity_ids)
+    rows = await db.fetchall(
+        f"SELECT activity_id, count(DISTINCT host) AS servers, count(*) AS inboxes "
+        f"FROM deliveries WHERE activity_id IN ({marks}) AND state = 'sent' GROUP BY activity_id",
+        tuple(activity_ids),
+    )
+    return {row["activity_id"]: (int(row["servers"]), int(row["inboxes"])) for row in rows}
+
+
 async def list_deliveries(db: Database, states: Sequence[str], limit: int = 100) -> list[Row]:
     """List deliveries in the given states, newest change first, for admins."""
     marks = ", ".join("?" for _ in states)

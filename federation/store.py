@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,6 +71,21 @@ async def get_remote_actor_in(conn: aiosqlite.Connection, actor_id: str) -> Remo
         await conn.execute_fetchall("SELECT * FROM remote_actors WHERE id = ?", (actor_id,))
     )
     return RemoteActorRow(**dict(rows[0])) if rows else None
+
+
+async def remote_actors_by_id(
+    db: Database | aiosqlite.Connection, actor_ids: Iterable[str]
+) -> dict[str, RemoteActorRow]:
+    """Return the cached remote actors among the ids, in one query (inside a transaction too)."""
+    ids = list(dict.fromkeys(actor_ids))
+    if not ids:
+        return {}
+    sql = f"SELECT * FROM remote_actors WHERE id IN ({', '.join('?' * len(ids))})"
+    if isinstance(db, Database):
+        rows = await db.fetchall(sql, ids)
+    else:
+        rows = list(await db.execute_fetchall(sql, ids))
+    return {row["id"]: RemoteActorRow(**dict(row)) for row in rows}
 
 
 async def get_remote_actor_by_key_id(db: Database, key_id: str) -> RemoteActorRow | None:
@@ -226,15 +241,6 @@ async def list_following(db: Database, local_actor: str) -> list[Row]:
     )
 
 
-async def count_following(db: Database, local_actor: str) -> int:
-    """Count accepted outgoing follows."""
-    row = await db.fetchone(
-        "SELECT count(*) AS n FROM following WHERE local_actor = ? AND state = 'accepted'",
-        (local_actor,),
-    )
-    return int(row["n"]) if row else 0
-
-
 # --- deliveries -----------------------------------------------------------------
 
 
@@ -309,6 +315,11 @@ async def list_blocked_actors(db: Database) -> list[Row]:
     )
 
 
+async def blocked_actor_ids(db: Database) -> list[str]:
+    """Return the ids of all blocked accounts."""
+    return [row["actor_id"] for row in await db.fetchall("SELECT actor_id FROM blocked_actors")]
+
+
 async def any_actor_blocked(db: Database, actor_ids: Sequence[str]) -> bool:
     if not actor_ids:
         return False
@@ -366,4 +377,26 @@ async def release_key_id(conn: aiosqlite.Connection, key_id: str, owner_id: str)
     """Take a key id away from any other cached actor: each key has one owner (rule 4)."""
     await conn.execute(
         "UPDATE remote_actors SET key_id = NULL WHERE key_id = ? AND id != ?", (key_id, owner_id)
+    )
+
+
+async def count_followers_and_servers(db: Database, local_actor: str) -> tuple[int, int]:
+    """Count a local actor's accepted followers and the servers they are on."""
+    row = await db.fetchone(
+        "SELECT count(*) AS followers, count(DISTINCT a.host) AS servers FROM followers f "
+        "LEFT JOIN remote_actors a ON a.id = f.actor_id "
+        "WHERE f.local_actor = ? AND f.state = 'accepted'",
+        (local_actor,),
+    )
+    return (int(row["followers"]), int(row["servers"])) if row else (0, 0)
+
+
+async def followers_by_server(db: Database, local_actor: str) -> list[Row]:
+    """List how many accepted followers a local actor has on each server, most first."""
+    return await db.fetchall(
+        "SELECT coalesce(a.host, '?') AS host, count(*) AS followers FROM followers f "
+        "LEFT JOIN remote_actors a ON a.id = f.actor_id "
+        "WHERE f.local_actor = ? AND f.state = 'accepted' "
+        "GROUP BY a.host ORDER BY followers DESC, host",
+        (local_actor,),
     )

@@ -19,21 +19,22 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from federation import httpsig
-from federation.actors import ActorResolver
 from federation.client import FederationClient
 from federation.database import utcnow
-from federation.delivery import DeliveryWorker
-from federation.inbox import Inbox
-from noticeboard import __version__, aproutes, pages, participate, staff
-from noticeboard.activitypub import BoardInbox
-from noticeboard.auth import RateLimiter
-from noticeboard.board import Board, BoardNotInitialised
+from noticeboard.accounts import web as accounts_web
+from noticeboard.activitypub import routes as activitypub_routes
 from noticeboard.config import Config
 from noticeboard.i18n import N_
-from noticeboard.rendering import TEMPLATES_DIR, Renderer
-from noticeboard.sanitize import clean_text
-from noticeboard.services import Services
+from noticeboard.network import web as network_web
+from noticeboard.notices import web as notices_web
+from noticeboard.pages import dashboard
+from noticeboard.pages import web as pages_web
+from noticeboard.participation import submit_web
+from noticeboard.participation import web as participation_web
+from noticeboard.remote import federation_client
+from noticeboard.runtime import Runtime, build_runtime
+from noticeboard.state import BoardNotInitialised, open_state
+from noticeboard.web.rendering import TEMPLATES_DIR
 
 log = logging.getLogger("noticeboard")
 STATIC_DIR = TEMPLATES_DIR.parent / "static"
@@ -82,47 +83,51 @@ def read_session_secret(config: Config) -> str:
     return str(row[0])
 
 
+# Every route of the board, slice by slice (the staff routes name their roles).
+ROUTES = [
+    *pages_web.routes,
+    *submit_web.routes,
+    *activitypub_routes.routes,
+    *accounts_web.routes,
+    *dashboard.routes,
+    *notices_web.routes,
+    *participation_web.routes,
+    *network_web.routes,
+]
+
+
 def create_app(
-    config: Config, *, client: FederationClient | None = None, clock: Clock | None = None
+    config: Config,
+    *,
+    client: FederationClient | None = None,
+    clock: Clock | None = None,
+    workers: bool = True,
 ) -> Starlette:
-    """Build the app; the lifespan opens the database, loads keys and starts the workers."""
-    clock = clock or utcnow
+    """Build the app; the lifespan opens the board and, with `workers`, starts its loops.
+
+    Without workers nothing runs in the background: tests take single steps with
+    `app.state.runtime.run_once()` or `drain()`.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        board = await Board.open(config, clock)
-        own_client = client is None
-        http = client or FederationClient(
-            user_agent=f"Aushang/{__version__} (+{config.base_url})",
-            own_hosts=[config.host],
-            allow_private=config.federation.allow_private,
-            ca_bundle=config.federation.ca_bundle,
-        )
-        services = build_services(board, http, clock)
-        app.state.services = services
-        tasks = [
-            asyncio.create_task(services.worker.run_forever(), name="delivery"),
-            asyncio.create_task(services.inbox.run_forever(), name="inbox"),
-            asyncio.create_task(_expire_forever(board), name="expiry"),
-        ]
+        opened = await open_state(config, clock or utcnow)
+        http = client or federation_client(config)
+        rt = build_runtime(opened, http)
+        app.state.runtime = rt
+        tasks = _start_workers(rt) if workers else []
         try:
             yield
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            if own_client:
+            if client is None:
                 await http.aclose()
-            await board.close()
+            await rt.state.close()
 
-    app = Starlette(
-        routes=[
-            *pages.routes,
-            *participate.routes,
-            *aproutes.routes,
-            *staff.routes,
-            Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
-        ],
+    return Starlette(
+        routes=[*ROUTES, Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(
@@ -137,48 +142,22 @@ def create_app(
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,
     )
-    return app
 
 
-def build_services(board: Board, http: FederationClient, clock: Clock) -> Services:
-    """Wire the protocol pieces to the board."""
-    instance_key = board.keys[board.urls.instance_actor]
-
-    def sign_get(method: str, url: str, body: bytes | None) -> dict[str, str]:
-        return httpsig.sign_request(
-            method, url, body, instance_key.key_id, instance_key.private_key, clock()
-        )
-
-    resolver = ActorResolver(board.db, http, sign_get, clock, clean_text)
-    inbox = Inbox(
-        board.db, resolver, clock, own_host=board.config.host, is_blocked=board.blocks.refuses
-    )
-    worker = DeliveryWorker(board.db, http, board.keys, clock, is_blocked=board.blocks.any_blocked)
-    board.wake_delivery = worker.wake
-    board.wake_inbox = inbox.wake
-    BoardInbox(board.config, board.urls, worker.wake).register(inbox)
-    return Services(
-        board=board,
-        client=http,
-        resolver=resolver,
-        inbox=inbox,
-        worker=worker,
-        renderer=Renderer(board.config, board.urls),
-        login_limiter=RateLimiter(limit=10, window=300),
-        inbox_limiter=RateLimiter(limit=300, window=60),
-        vote_limiter=RateLimiter(limit=30, window=600),
-        submission_limiter=RateLimiter(limit=5, window=3600),
-    )
+def _start_workers(rt: Runtime) -> list[asyncio.Task[None]]:
+    return [
+        asyncio.create_task(rt.worker.run_forever(), name="delivery"),
+        asyncio.create_task(rt.inbox.run_forever(), name="inbox"),
+        asyncio.create_task(_periodic_forever(rt), name="expiry"),
+    ]
 
 
-async def _expire_forever(board: Board, every: float = 60.0) -> None:
+async def _periodic_forever(rt: Runtime, every: float = 60.0) -> None:
     """Once a minute: move expired notices to the archive, send batched poll totals, and
     keep today's follower count."""
     while True:
         try:
-            await board.expire_due()
-            await board.flush_polls()
-            await board.record_follower_count()
+            await rt.run_periodic_once()
         except Exception:  # a database hiccup must not end the loop; the next round retries
             log.exception("expiry or poll update failed")
         await asyncio.sleep(every)
@@ -198,13 +177,13 @@ async def _drain(request: Request, limit: int = 1_048_576) -> None:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     await _drain(request)
-    services: Services | None = getattr(request.app.state, "services", None)
+    rt: Runtime | None = getattr(request.app.state, "runtime", None)
     reasons = {404: N_("This page does not exist."), 405: N_("This method is not allowed here.")}
     message = reasons.get(exc.status_code, str(exc.detail))
-    if services is None:
+    if rt is None:
         response = Response(message, status_code=exc.status_code, media_type="text/plain")
     else:
-        response = services.renderer.error(request, exc.status_code, message)
+        response = rt.renderer.error(request, exc.status_code, message)
     response.headers.update(exc.headers or {})  # e.g. Allow on a 405
     return response
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from noticeboard import store_participation
+from noticeboard import store
 
 SYSTEM = "system"
 _acting: ContextVar[str] = ContextVar("aushang_acting_staff", default=SYSTEM)
@@ -38,4 +38,4 @@ async def record(
     conn: aiosqlite.Connection, action: str, target: str, now: datetime, reason: str = ""
 ) -> None:
     """Write one audit entry inside the transaction of the action it describes."""
-    await store_participation.insert_audit(conn, acting(), action, target, reason, now)
+    await store.insert_audit(conn, acting(), action, target, reason, now)

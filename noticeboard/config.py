@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation.hosts import HostError, canonical_host
-from noticeboard.kinds import is_kind
-from noticeboard.posts import hashtag_name
+from noticeboard.notices.kinds import is_kind
+from noticeboard.notices.text import hashtag_name
 
 
 class ConfigError(ValueError):
@@ -36,7 +36,6 @@ class FederationConfig:
     allow_private: frozenset[str] = frozenset()
     ca_bundle: str | None = None
     approve_followers: bool = False
-    user_agent_contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -196,7 +195,6 @@ def _federation(raw: Any) -> FederationConfig:
         allow_private=frozenset(canonical_host(a) for a in allow),
         ca_bundle=ca_bundle,
         approve_followers=_flag(raw, "approve_followers"),
-        user_agent_contact=_text(raw, "user_agent_contact"),
     )
 
 

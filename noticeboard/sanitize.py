@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import MutableMapping
 from functools import partial
 
 import bleach
@@ -45,7 +46,9 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     return False
 
 
-def _set_rel(attrs: dict[tuple[str | None, str], str], new: bool = False) -> dict:
+def _set_rel(
+    attrs: MutableMapping[tuple[str | None, str], str], new: bool = False
+) -> MutableMapping[tuple[str | None, str], str]:
     attrs[(None, "rel")] = LINK_REL
     return attrs
 

@@ -8,10 +8,14 @@ import sys
 from collections.abc import Sequence
 
 from noticeboard import __version__, audit
-from noticeboard.board import BoardNotInitialised
-from noticeboard.cli import moderation, network, notices, server
+from noticeboard.accounts import cli as accounts
+from noticeboard.cli import server
 from noticeboard.cli.base import INSTANCE_HELP, Handler, Parser, UsageError
 from noticeboard.config import ConfigError, load_config
+from noticeboard.network import cli as network
+from noticeboard.notices import cli as notices
+from noticeboard.participation import cli as participation
+from noticeboard.state import BoardNotInitialised
 
 
 def build_parser() -> tuple[Parser, dict[str, Handler]]:
@@ -32,10 +36,10 @@ def build_parser() -> tuple[Parser, dict[str, Handler]]:
             )
         else:
             sub.add_argument("--instance", required=True, metavar="FILE", help=INSTANCE_HELP)
-        return sub  # type: ignore[no-any-return]
+        return sub
 
     handlers: dict[str, Handler] = {}
-    for group in (server, notices, network, moderation):
+    for group in (server, notices, network, participation, accounts):
         handlers.update(group.register(command))
     return parser, handlers
 

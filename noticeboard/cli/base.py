@@ -6,18 +6,19 @@ import argparse
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, NoReturn
+from dataclasses import dataclass
+from typing import Any, NoReturn, TypeVar
 
-from federation import httpsig
 from federation import store as fedstore
 from federation.actors import ActorResolver
 from federation.client import FederationClient
-from noticeboard import __version__
-from noticeboard.board import Board
 from noticeboard.config import Config
-from noticeboard.lookup import LookupFailed, find_account
-from noticeboard.sanitize import clean_text
+from noticeboard.network.lookup import LookupFailed, find_account
+from noticeboard.remote import actor_resolver, federation_client
+from noticeboard.results import Refused, Result
+from noticeboard.state import BoardState, open_state
 
+T = TypeVar("T")
 Handler = Callable[[Config, argparse.Namespace], int]
 AddCommand = Callable[..., "Parser"]  # (name, help, *, nested=False) -> Parser
 INSTANCE_HELP = "the board's TOML file"
@@ -42,7 +43,7 @@ def subcommands(parent: Parser, dest: str) -> Callable[[str, str], Parser]:
         sub.add_argument(
             "--instance", metavar="FILE", default=argparse.SUPPRESS, help=INSTANCE_HELP
         )
-        return sub  # type: ignore[no-any-return]
+        return sub
 
     return action
 
@@ -55,40 +56,57 @@ def print_listing(items: list[dict[str, Any]], as_json: bool, columns: tuple[str
         print("\t".join(str(item.get(c) or "-") for c in columns))
 
 
-def with_board(config: Config, work: Callable[[Board], Awaitable[Any]]) -> Any:
-    async def run() -> Any:
-        board = await Board.open(config)
+def with_state(config: Config, work: Callable[[BoardState], Awaitable[T]]) -> T:
+    """Open the board, run one piece of work on it, close it."""
+
+    async def run() -> T:
+        state = await open_state(config)
         try:
-            return await work(board)
+            return await work(state)
         finally:
-            await board.close()
+            await state.close()
 
     return asyncio.run(run())
 
 
-def federation_client(config: Config) -> FederationClient:
-    return FederationClient(
-        user_agent=f"Aushang/{__version__} (+{config.base_url})",
-        own_hosts=[config.host],
-        allow_private=config.federation.allow_private,
-        ca_bundle=config.federation.ca_bundle,
-    )
+@dataclass(frozen=True)
+class Remote:
+    """The way out to other servers, for commands that look accounts or posts up."""
+
+    client: FederationClient
+    resolver: ActorResolver
 
 
-def signed_resolver(board: Board, client: FederationClient) -> ActorResolver:
-    """A resolver that signs its GETs as the board's server actor (authorized fetch)."""
-    key = board.keys[board.urls.instance_actor]
+def with_remote(config: Config, work: Callable[[BoardState, Remote], Awaitable[T]]) -> T:
+    """Like with_state, with an HTTP client and a signing resolver for the work."""
 
-    def sign_get(method: str, url: str, body: bytes | None) -> dict[str, str]:
-        return httpsig.sign_request(method, url, body, key.key_id, key.private_key, board.clock())
+    async def run(state: BoardState) -> T:
+        async with federation_client(config) as client:
+            return await work(state, Remote(client, actor_resolver(state, client)))
 
-    return ActorResolver(board.db, client, sign_get, board.clock, clean_text)
+    return with_state(config, run)
 
 
-async def resolve_actor(
-    board: Board, client: FederationClient, target: str
-) -> fedstore.RemoteActorRow:
+def check(result: Result[T]) -> T:
+    """The value of a use case's answer; a refusal becomes a one-line error (status 2)."""
+    if isinstance(result, Refused):
+        raise UsageError(result.reason)
+    return result.value
+
+
+async def resolve_actor(remote: Remote, target: str) -> fedstore.RemoteActorRow:
     try:
-        return await find_account(signed_resolver(board, client), client, target)
+        return await find_account(remote.resolver, remote.client, target)
     except LookupFailed as exc:
         raise UsageError(exc.reason) from exc
+
+
+def notice_id_from(value: str, config: Config) -> int:
+    """Accept a notice's web address, its ActivityPub id (the same) or its number."""
+    prefix = f"{config.base_url}/notices/"
+    text = value.strip()
+    if text.startswith(prefix):
+        text = text[len(prefix) :].split("/")[0].split("?")[0].split("#")[0]
+    if not text.isdigit() or len(text) > 18:
+        raise UsageError(f"not a notice of this board: {value!r}")
+    return int(text)

@@ -9,9 +9,9 @@ import os
 import uvicorn
 
 from noticeboard.app import create_app
-from noticeboard.board import initialise
-from noticeboard.cli.base import AddCommand, Handler, UsageError, with_board
+from noticeboard.cli.base import AddCommand, Handler, UsageError, with_state
 from noticeboard.config import Config
+from noticeboard.state import initialise
 
 SHUTDOWN_GRACE = 5  # seconds
 
@@ -56,7 +56,7 @@ def run_init(config: Config, args: argparse.Namespace) -> int:
 def run_serve(config: Config, args: argparse.Namespace) -> int:
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise UsageError("--ssl-certfile and --ssl-keyfile go together")
-    with_board(config, lambda board: asyncio.sleep(0))  # fail early and clearly if not ready
+    with_state(config, lambda state: asyncio.sleep(0))  # fail early and clearly if not ready
     app = create_app(config)
     scheme = "https" if args.ssl_certfile else "http"
     print(

@@ -24,7 +24,7 @@ from playwright.sync_api import Page, expect
 from federation import httpsig
 from federation.keys import load_public_key
 from noticeboard.i18n import get_translations
-from noticeboard.participate import MIN_SECONDS
+from noticeboard.participation.forms import MIN_SECONDS
 from tests.browser.conftest import ADMIN_USERNAME, INSTANCE, LiveBoard
 from tests.support.fediverse import wait_until
 from tests.support.processes import BoardProcess, free_port

@@ -20,8 +20,9 @@ from federation.client import FederationClient
 from federation.database import from_db_time
 from federation.delivery import MAX_ATTEMPTS, DeliveryWorker, enqueue, next_attempt
 from federation.keys import load_public_key
-from noticeboard.board import Board
-from noticeboard.posts import NoticeDraft
+from noticeboard.notices import service as notices
+from noticeboard.notices.forms import NoticeDraft
+from noticeboard.state import BoardState, open_state
 from tests.noticeboard.boards import START, MutableClock, RunningBoard, csrf_token
 from tests.support.fediverse import Fediverse, Recorded, RemoteActor, listening_socket, wait_until
 
@@ -198,7 +199,7 @@ async def test_enqueue__one_row_per_distinct_inbox_and_bad_hosts_skipped(
     make_board: Any,
 ) -> None:
     running = make_board(start=False)
-    board = await Board.open(running.config, MutableClock(START))
+    board = await open_state(running.config, MutableClock(START))
     activity = {"id": "http://127.0.0.1:1/activities/1", "type": "Create", "actor": "x"}
     inboxes = [
         "http://a.example/inbox",
@@ -225,14 +226,14 @@ async def test_enqueue__one_row_per_distinct_inbox_and_bad_hosts_skipped(
 
 @dataclass
 class WorkerSetup:
-    board: Board
+    board: BoardState
     worker: DeliveryWorker
     clock: MutableClock
     follower: RemoteActor
 
     async def publish(self) -> int:
-        published = await self.board.publish_notice(
-            NoticeDraft("Hoffest", "Am **Samstag** ab 14 Uhr.", "Feste"), None
+        published = await notices.publish(
+            self.board, NoticeDraft("Hoffest", "Am **Samstag** ab 14 Uhr.", "Feste"), None
         )
         return published.inboxes
 
@@ -248,7 +249,7 @@ async def worker_for(
 ) -> AsyncIterator[WorkerSetup]:
     running: RunningBoard = make_board(start=False)
     clock = MutableClock(START)  # no tick: every reading is exactly where the test put it
-    board = await Board.open(running.config, clock)
+    board = await open_state(running.config, clock)
     client = FederationClient(
         user_agent="aushang-tests", allow_private=[*fediverse.allow_private, *allow]
     )
@@ -261,7 +262,7 @@ async def worker_for(
             await fedstore.upsert_follower(
                 conn, board.urls.actor, row, follower.activity_id("follow-1"), "accepted", START
             )
-        worker = DeliveryWorker(board.db, client, board.keys, clock)
+        worker = DeliveryWorker(board.db, client, board.keys.signing, clock)
         yield WorkerSetup(board, worker, clock, follower)
     finally:
         await client.aclose()

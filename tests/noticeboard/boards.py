@@ -34,8 +34,8 @@ from federation.keys import (
 )
 from federation.store import LocalKey
 from noticeboard.app import create_app
-from noticeboard.board import MIGRATIONS, InitResult, initialise
 from noticeboard.config import Config, load_config
+from noticeboard.state import MIGRATIONS, InitResult, initialise
 from noticeboard.urls import BoardUrls
 from tests.support.fediverse import (
     BackgroundLoop,
@@ -185,7 +185,7 @@ class RunningBoard:
     def run_on_board(self, work: Callable[[Any], Any]) -> Any:
         """Run `await work(board)` on the server's own loop, e.g. a periodic job right now."""
         assert self._loop is not None, "not running"
-        return self._loop.run(work(self.app.state.services.board))
+        return self._loop.run(work(self.app.state.runtime.state))
 
     def stop(self) -> None:
         """Shut the server down (lifespan shutdown closes the database)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from noticeboard import auth
+from noticeboard.accounts import passwords as auth
 from noticeboard.cli import build_parser, main
 from tests.noticeboard.boards import AUSHANG, INSTANCE, RunningBoard
 from tests.support.fediverse import Fediverse, wait_until

@@ -9,7 +9,7 @@ from typing import Any
 
 import feedparser
 
-from noticeboard.kinds import KINDS
+from noticeboard.notices.kinds import KINDS
 from tests.noticeboard.boards import START, RunningBoard, csrf_token
 from tests.noticeboard.test_kinds import post
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from noticeboard.media import MAX_SIDE, InvalidImage, is_media_name, store_image
+from noticeboard.notices.images import MAX_SIDE, InvalidImage, is_media_name, store_image
 from tests.noticeboard.boards import AP_JSON, RunningBoard, csrf_token
 
 GPS_IFD = 0x8825

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from noticeboard.kinds import KINDS
+from noticeboard.notices.kinds import KINDS
 from tests.noticeboard.boards import RunningBoard, csrf_token
 from tests.noticeboard.test_isolation import add_follower
 from tests.noticeboard.test_staff_security import PASSWORD, add_staff

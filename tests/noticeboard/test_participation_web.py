@@ -14,7 +14,7 @@ import httpx
 import pytest
 from babel.dates import format_date
 
-from noticeboard.participate import form_token
+from noticeboard.participation.forms import form_token
 from tests.noticeboard.boards import AP_JSON, RunningBoard, csrf_token
 from tests.noticeboard.test_expiry import restart
 from tests.noticeboard.test_kinds import add_inbox, card, received

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from noticeboard.notices import service as notices
 from tests.noticeboard.boards import AP_JSON, RunningBoard, csrf_token
 from tests.noticeboard.test_isolation import add_follower
 from tests.support.fediverse import Fediverse, RemoteActor, wait_until
@@ -130,8 +131,10 @@ def test_followers__get_one_batched_update_with_the_new_totals(
     for n, actor in enumerate(voters):
         send_vote(board, actor, notice_id, "Montag", n)
     wait_until(lambda: processed(board), timeout=10)
-    assert board.run_on_board(lambda b: b.flush_polls()) == 1
-    assert board.run_on_board(lambda b: b.flush_polls()) == 0  # nothing new: no second Update
+    assert board.run_on_board(notices.flush_polls) == 1
+    assert (
+        board.run_on_board(lambda s: notices.flush_polls(s)) == 0
+    )  # nothing new: no second Update
 
     def updates() -> list[dict[str, Any]]:
         return [r.json() for r in fediverse.remote.posts(inbox) if r.json()["type"] == "Update"]

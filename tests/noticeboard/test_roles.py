@@ -2,7 +2,7 @@
 does not name, so that a new route cannot be forgotten.
 
 The table is read at collection time from an app that `create_app` builds for a throw-away
-board, so a route added anywhere (not only in `noticeboard.staff.routes`) gets its test.
+board, so a route added anywhere (not only in `noticeboard.ROUTES`) gets its test.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ import httpx
 import pytest
 from starlette.routing import BaseRoute, Mount, Route
 
-from noticeboard import auth, store
+from noticeboard.accounts import passwords as auth
+from noticeboard.accounts import store
 from noticeboard.app import create_app
 from noticeboard.i18n import get_translations
-from noticeboard.participate import form_token
+from noticeboard.participation.forms import form_token
 from tests.noticeboard.boards import MutableClock, RunningBoard, csrf_token
 
 PASSWORD = "role-test-Passw0rd!"

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from noticeboard.search import fts_query
+from noticeboard.pages.search import fts_query
 from tests.noticeboard.boards import RunningBoard
 
 

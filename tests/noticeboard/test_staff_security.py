@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import pytest
 from starlette.routing import Route
 
-from noticeboard import auth, staff
+from noticeboard.accounts import passwords as auth
+from noticeboard.app import ROUTES
 from tests.noticeboard.boards import RunningBoard, csrf_token
 
 ALL_ROLES = ("owner", "editor", "moderator")
@@ -21,7 +22,7 @@ PASSWORD = "correct horse battery staple"
 def staff_routes() -> list[tuple[str, str, tuple[str, ...]]]:
     """(method, path with sample parameters, allowed roles) for every guarded staff route."""
     found = []
-    for route in staff.routes:
+    for route in ROUTES:
         assert isinstance(route, Route)
         roles = getattr(route.endpoint, "required_roles", None)
         if roles is None:
@@ -36,7 +37,7 @@ def staff_routes() -> list[tuple[str, str, tuple[str, ...]]]:
 def test_route_table__every_staff_route_is_guarded() -> None:
     unguarded = [
         r.path
-        for r in staff.routes
+        for r in ROUTES
         if isinstance(r, Route)
         and r.path.startswith("/staff")
         and getattr(r.endpoint, "required_roles", None) is None

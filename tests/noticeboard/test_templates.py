@@ -12,7 +12,7 @@ import pytest
 from markupsafe import Markup
 
 from noticeboard.i18n import LANGUAGE_LABELS, LANGUAGES, gettext_context, make_environment
-from noticeboard.kinds import KINDS
+from noticeboard.notices.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"

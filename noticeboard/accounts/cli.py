@@ -1,0 +1,119 @@
+"""Staff accounts and the audit log from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from federation.database import from_db_time
+from noticeboard.accounts import passwords, queries, service
+from noticeboard.cli.base import (
+    AddCommand,
+    Handler,
+    UsageError,
+    check,
+    print_listing,
+    subcommands,
+    with_state,
+)
+from noticeboard.config import Config
+from noticeboard.state import BoardState
+
+
+def register(command: AddCommand) -> dict[str, Handler]:
+    staff = subcommands(command("staff", "Staff accounts.", nested=True), "action")
+    add = staff("add", "Add an account; prints a generated password unless --password-stdin.")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=passwords.ROLES)
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    invite = staff("invite", "Make a one-time invitation link for a new team member.")
+    invite.add_argument("--role", required=True, choices=passwords.ROLES)
+    staff_list = staff("list", "List the staff accounts.")
+    staff_list.add_argument("--json", action="store_true", help="print a JSON array")
+    for name, text in (
+        ("remove", "Deactivate an account: it can no longer sign in (its history stays)."),
+        ("activate", "Activate a deactivated account again."),
+    ):
+        staff(name, text).add_argument("username")
+    role = staff("role", "Change an account's role.")
+    role.add_argument("username")
+    role.add_argument("--role", required=True, choices=passwords.ROLES)
+    audit = command("audit", "Show the audit log: who did what, when and why.")
+    audit.add_argument("--limit", type=int, default=100, help="how many entries (default 100)")
+    audit.add_argument("--json", action="store_true", help="print a JSON array")
+    return {"staff": run_staff, "audit": run_audit}
+
+
+def run_staff(config: Config, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _staff_list(config, args.json)
+    if args.action == "invite":
+        invitation = check(with_state(config, lambda state: service.invite(state, args.role)))
+        print(
+            f"Invitation link ({invitation.role}, valid once until {invitation.expires:%Y-%m-%d}):"
+        )
+        print(invitation.link)
+        return 0
+    if args.action == "add":
+        return _staff_add(config, args)
+    if args.action == "role":
+        changed = check(
+            with_state(config, lambda state: service.set_role(state, args.username, args.role))
+        )
+        print(
+            f"{args.username} is now {args.role}"
+            if changed
+            else f"{args.username} was {args.role} already"
+        )
+        return 0
+    active = args.action == "activate"
+    changed = check(
+        with_state(config, lambda state: service.set_active(state, args.username, active))
+    )
+    status = "active" if active else "deactivated"
+    print(f"{args.username} is {status}" if changed else f"{args.username} was {status} already")
+    return 0
+
+
+def _staff_add(config: Config, args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise UsageError("no password on standard input")
+    else:
+        password = passwords.generate_password()
+    check(
+        with_state(
+            config, lambda state: service.add_staff(state, args.username, args.role, password)
+        )
+    )
+    print(f"Added {service.normalise_username(args.username)} ({args.role})")
+    if not args.password_stdin:
+        print(f"Password: {password}")
+    return 0
+
+
+def _staff_list(config: Config, as_json: bool) -> int:
+    async def listing(state: BoardState) -> list[dict[str, Any]]:
+        return [
+            {
+                "username": r["username"],
+                "role": r["role"],
+                "active": bool(r["active"]),
+                "created": r["created"],
+            }
+            for r in await queries.list_staff(state)
+        ]
+
+    print_listing(with_state(config, listing), as_json, ("username", "role", "active"))
+    return 0
+
+
+def run_audit(config: Config, args: argparse.Namespace) -> int:
+    async def listing(state: BoardState) -> list[dict[str, Any]]:
+        rows = await queries.audit_log(state, limit=max(1, args.limit))
+        return [{**dict(r), "created": from_db_time(r["created"]).isoformat()} for r in rows]
+
+    print_listing(with_state(config, listing), args.json, ("created", "staff", "action", "target"))
+    return 0

@@ -1,0 +1,129 @@
+"""What pages, staff pages and the command line read about notices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from federation.database import Row
+from federation.vocab import Json
+from noticeboard.notices import poll_store, store
+from noticeboard.notices.forms import NoticeForm
+from noticeboard.notices.objects import notice_to_note
+from noticeboard.notices.polls import PollState, poll_state
+from noticeboard.state import BoardState
+
+
+async def get_notice(state: BoardState, notice_id: int) -> Row | None:
+    """A notice that is not deleted."""
+    return await store.get_notice_by_id(state.db, notice_id)
+
+
+async def get_notice_including_deleted(state: BoardState, notice_id: int) -> Row | None:
+    return await store.get_notice_including_deleted(state.db, notice_id)
+
+
+async def list_current(
+    state: BoardState, *, before: str | None, limit: int, kind: str | None = None
+) -> list[Row]:
+    """Notices on the board now (not expired, not done long ago), newest first."""
+    return await store.list_notices(
+        state.db, before=before, limit=limit, now=state.clock(), kind=kind
+    )
+
+
+async def list_recent(state: BoardState, limit: int = 50) -> list[Row]:
+    """The newest notices, expired ones included (the staff's overview)."""
+    return await store.list_notices(state.db, before=None, limit=limit)
+
+
+async def list_pinned(state: BoardState) -> list[Row]:
+    return await store.list_pinned_notices(state.db, state.clock())
+
+
+async def list_archived(state: BoardState, *, before: str | None, limit: int) -> list[Row]:
+    return await store.list_archived_notices(
+        state.db, before=before, limit=limit, now=state.clock()
+    )
+
+
+async def list_upcoming_events(
+    state: BoardState, since: datetime | None = None, limit: int = 100
+) -> list[Row]:
+    return await store.list_upcoming_events(state.db, since or state.clock(), limit=limit)
+
+
+async def search(
+    state: BoardState,
+    query: str,
+    *,
+    kind: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[Row]:
+    return await store.search_notices(state.db, query, kind=kind, since=since, until=until)
+
+
+async def images_of(state: BoardState, notice_ids: Sequence[int]) -> dict[int, list[Row]]:
+    return await store.list_images(state.db, notice_ids)
+
+
+async def image_by_file(state: BoardState, file: str) -> Row | None:
+    return await store.get_image_by_file(state.db, file)
+
+
+async def translations(state: BoardState, notice_id: int) -> list[Row]:
+    return await store.list_translations(state.db, notice_id)
+
+
+async def poll_of(state: BoardState, row: Row) -> PollState:
+    return await poll_state(state.db, row, state.clock())
+
+
+async def poll_options(state: BoardState, notice_id: int) -> list[str]:
+    return [o["name"] for o in await poll_store.list_options(state.db, notice_id)]
+
+
+async def poll_codes(state: BoardState, notice_id: int) -> list[Row]:
+    return await poll_store.list_codes(state.db, notice_id)
+
+
+async def edit_form(state: BoardState, row: Row) -> NoticeForm:
+    """A notice's current values, as the edit form (web or command line) starts from them."""
+    options = await poll_options(state, row["id"])
+    return NoticeForm.of_notice(row, options, state.config.timezone)
+
+
+async def federated_object(
+    state: BoardState, conn: aiosqlite.Connection, notice_id: int, *, expired: bool = False
+) -> Json:
+    """The notice as the fediverse sees it, inside a transaction (a Question with totals)."""
+    row = await store.get_notice_in(conn, notice_id)
+    poll = await poll_state(conn, row, state.clock()) if row["kind"] == "poll" else None
+    images = await store.images_in(conn, notice_id)
+    versions = await store.translations_in(conn, notice_id)
+    return notice_to_note(
+        row,
+        state.urls,
+        state.config,
+        expired=expired,
+        poll=poll,
+        images=images,
+        translations=versions,
+    )
+
+
+async def served_object(state: BoardState, row: Row) -> Json:
+    """The notice as served at its id, with a poll's current totals."""
+    poll = await poll_of(state, row) if row["kind"] == "poll" else None
+    images = (await store.list_images(state.db, [row["id"]])).get(row["id"], [])
+    versions = await store.list_translations(state.db, row["id"])
+    return notice_to_note(
+        row, state.urls, state.config, poll=poll, images=images, translations=versions
+    )
+
+
+async def count_notices(state: BoardState) -> int:
+    return await store.count_notices(state.db)

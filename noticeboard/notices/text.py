@@ -1,0 +1,30 @@
+"""Notice text: Markdown to sanitised HTML, one-line summaries, hashtags."""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from noticeboard.sanitize import clean_html, clean_text
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_markdown.disable(["image", "heading", "table"], ignoreInvalid=True)
+
+
+def plain_summary(html: str | None, *, limit: int = 140) -> str:
+    """A one-line plain-text summary of (sanitised) HTML, for queue lists and titles."""
+    spaced = re.sub(r"(?i)<(/p|br\s*/?|/li|/blockquote)>", " ", html or "")
+    text = " ".join(clean_text(spaced, limit=20_000).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def render_markdown(text: str) -> Markup:
+    """Turn the staff's Markdown into the sanitised HTML that pages and federation share."""
+    return clean_html(_markdown.render(text))
+
+
+def hashtag_name(category: str) -> str:
+    """Make a hashtag from a category: letters and digits only, as Mastodon parses tags."""
+    return re.sub(r"[^\w]", "", category, flags=re.UNICODE).replace("_", "")

@@ -1,0 +1,98 @@
+"""What the running server holds for its whole life, built once in the lifespan: the board's
+state, the protocol's inbox and delivery worker wired to it, the renderer and rate limits.
+
+The background work lives here too, as single steps (`run_once`) that the server's loops repeat
+and that tests call directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from federation.actors import ActorResolver
+from federation.client import FederationClient
+from federation.delivery import DeliveryWorker
+from federation.inbox import Inbox
+from noticeboard.accounts.passwords import RateLimiter
+from noticeboard.activitypub.handlers import BoardInbox
+from noticeboard.network import service as network
+from noticeboard.notices import service as notices
+from noticeboard.remote import actor_resolver
+from noticeboard.state import BoardState
+from noticeboard.web.rendering import Renderer
+
+log = logging.getLogger("noticeboard")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sliding-window limits per client address, kept in memory for the process's life."""
+
+    login: RateLimiter = field(default_factory=lambda: RateLimiter(limit=10, window=300))
+    inbox: RateLimiter = field(default_factory=lambda: RateLimiter(limit=300, window=60))
+    vote: RateLimiter = field(default_factory=lambda: RateLimiter(limit=30, window=600))
+    submission: RateLimiter = field(default_factory=lambda: RateLimiter(limit=5, window=3600))
+
+
+@dataclass(frozen=True)
+class Runtime:
+    state: BoardState
+    client: FederationClient
+    resolver: ActorResolver
+    inbox: Inbox
+    worker: DeliveryWorker
+    renderer: Renderer
+    limits: Limits
+
+    async def run_periodic_once(self) -> None:
+        """One round of the minute's chores: expiry, batched poll totals, follower count."""
+        await notices.expire_due(self.state)
+        await notices.flush_polls(self.state)
+        await network.record_follower_count(self.state)
+
+    async def run_once(self) -> int:
+        """Process what is due now (inbox, chores, deliveries); return how much was done."""
+        done = await self.inbox.process_due()
+        await self.run_periodic_once()
+        return done + await self.worker.run_once()
+
+    async def drain(self, rounds: int = 20) -> None:
+        """Run single steps until nothing is due (a handler may queue deliveries, ...)."""
+        for _ in range(rounds):
+            if not await self.run_once():
+                return
+
+
+def build_runtime(opened: BoardState, client: FederationClient) -> Runtime:
+    """Wire the protocol pieces to the board: its inbox handlers and its outbox's worker."""
+    resolver = actor_resolver(opened, client)
+    inbox = Inbox(
+        opened.db,
+        resolver,
+        opened.clock,
+        own_host=opened.config.host,
+        is_blocked=opened.blocks.refuses,
+    )
+    worker = DeliveryWorker(
+        opened.db, client, opened.keys.signing, opened.clock, is_blocked=opened.blocks.any_blocked
+    )
+    state = opened.with_wakes(worker.wake, inbox.wake)
+    BoardInbox(state).register(inbox)
+    return Runtime(
+        state=state,
+        client=client,
+        resolver=resolver,
+        inbox=inbox,
+        worker=worker,
+        renderer=Renderer(state.config, state.urls),
+        limits=Limits(),
+    )
+
+
+def runtime(request: Request) -> Runtime:
+    """The runtime of the app serving this request."""
+    found: Runtime = request.app.state.runtime
+    return found

@@ -1,0 +1,168 @@
+"""Rendering pages and documents: language choice, template context, content negotiation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from noticeboard.accounts.passwords import new_csrf_token
+from noticeboard.config import Config
+from noticeboard.i18n import (
+    LANGUAGE_LABELS,
+    LANGUAGES,
+    get_translations,
+    gettext_context,
+    make_environment,
+    negotiate_language,
+)
+from noticeboard.urls import BoardUrls
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+AP_CONTENT_TYPE = "application/activity+json"
+AP_ACCEPT = ("application/activity+json", "application/ld+json")
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """What every template knows about the board."""
+
+    name: str
+    summary: str
+    username: str
+    handle: str
+    url: str
+    actor_url: str
+    contact: dict[str, str]
+    icon_url: str | None
+    language: str
+
+
+class Renderer:
+    def __init__(self, config: Config, urls: BoardUrls) -> None:
+        self.env: jinja2.Environment = make_environment(TEMPLATES_DIR)
+        self.config = config
+        self.board = BoardView(
+            name=config.name,
+            summary=config.summary,
+            username=config.username,
+            handle=config.handle,
+            url=urls.home,
+            actor_url=urls.actor,
+            contact=config.contact.as_dict(),
+            icon_url=config.icon or None,
+            language=config.language,
+        )
+
+    def page(
+        self, request: Request, template: str, *, status_code: int = 200, **context: Any
+    ) -> HTMLResponse:
+        lang = language_of(request)
+        values = {
+            "request": request,
+            "lang": lang,
+            "languages": [(code, LANGUAGE_LABELS[code]) for code in LANGUAGES],
+            "timezone": self.config.timezone,
+            "board": self.board,
+            "user": request.scope.get("staff_user"),
+            # Anonymous readers get no cookie: a token only for staff pages and the login form.
+            "csrf_token": csrf_token(request) if _needs_session(request, template) else "",
+            "flash": _pop_flash(request),
+            "page_title": self.board.name,
+            "ap_alternate": None,
+            **gettext_context(lang),
+            **context,
+        }
+        title = context.get("page_title")
+        if title:
+            values["page_title"] = get_translations(lang).gettext(title)
+        html = self.env.get_template(template).render(values)
+        response = HTMLResponse(html, status_code=status_code)
+        response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+        if request.query_params.get("lang") in LANGUAGES:
+            response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+        return response
+
+    def error(self, request: Request, status: int, message: str) -> Response:
+        """An error page for browsers, a JSON or plain reason for machines."""
+        if wants_activity_json(request) or request.url.path.startswith(
+            ("/inbox", "/users/", "/.well-known")
+        ):
+            return PlainTextResponse(message, status_code=status)
+        return self.page(
+            request,
+            "error.html",
+            status_code=status,
+            status=status,
+            message=translate(request, message),
+            page_title=str(status),
+        )
+
+
+def language_of(request: Request) -> str:
+    return negotiate_language(
+        request.query_params.get("lang"),
+        request.cookies.get("lang"),
+        request.headers.get("accept-language"),
+    )
+
+
+def translate(request: Request, message: str) -> str:
+    return get_translations(language_of(request)).gettext(message)
+
+
+def flash(request: Request, message: str, **params: Any) -> None:
+    """Keep a message for the next page; it is translated when shown."""
+    request.session["flash"] = [message, params]
+
+
+def _pop_flash(request: Request) -> str | None:
+    if "session" not in request.scope:
+        return None
+    stored = request.session.pop("flash", None)
+    if not isinstance(stored, list) or len(stored) != 2:
+        return None
+    message, params = stored
+    return translate(request, message) % params if params else translate(request, message)
+
+
+SESSION_PAGES = ("login.html", "invitation.html")  # public forms that carry a CSRF token
+
+
+def _needs_session(request: Request, template: str) -> bool:
+    if "session" not in request.scope:
+        return False
+    return bool(request.session) or template.startswith("staff/") or template in SESSION_PAGES
+
+
+def csrf_token(request: Request) -> str:
+    """Return the session's CSRF token, creating one on first use."""
+    if "session" not in request.scope:
+        return ""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = request.session["csrf"] = new_csrf_token()
+    return token
+
+
+def wants_activity_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return any(media in accept for media in AP_ACCEPT)
+
+
+def activity_json(document: dict[str, Any], status: int = 200) -> Response:
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(
+        body, status_code=status, media_type=AP_CONTENT_TYPE, headers={"Vary": "Accept"}
+    )
+
+
+def jrd_json(document: dict[str, Any]) -> Response:
+    return JSONResponse(
+        document, media_type="application/jrd+json", headers={"Access-Control-Allow-Origin": "*"}
+    )
