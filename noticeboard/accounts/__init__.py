@@ -1,0 +1,1 @@
+"""Staff accounts: sign-in, roles, invitations, passwords, and the audit log."""

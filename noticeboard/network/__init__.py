@@ -1,0 +1,2 @@
+"""The board in its network: followers, following, posts from partners, sharing and sharing
+rules, deliveries that failed."""

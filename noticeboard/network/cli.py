@@ -22,6 +22,7 @@ from noticeboard.network import queries, service
 from noticeboard.network.lookup import LookupFailed, fetch_post
 from noticeboard.notices import service as notices
 from noticeboard.notices.kinds import KINDS
+from noticeboard.results import Refused
 from noticeboard.state import BoardState
 
 
@@ -181,7 +182,9 @@ def run_share_rule(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _remove_rule(state: BoardState, rule_id: int) -> None:
-    check(await service.remove_share_rule(state, rule_id))
+    removed = await service.remove_share_rule(state, rule_id)
+    if isinstance(removed, Refused):
+        raise UsageError(f"rule {rule_id}: {removed.reason}")
 
 
 def _list_rules(config: Config, as_json: bool) -> int:

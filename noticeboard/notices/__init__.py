@@ -1,0 +1,2 @@
+"""Notices: what staff publish (events, polls, pictures, translations) and what followers are
+told about them; expiry and batched poll totals."""

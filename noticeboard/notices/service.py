@@ -31,6 +31,7 @@ from noticeboard.state import BoardState
 
 NO_SUCH_NOTICE = N_("This notice does not exist (any more).")
 SHARED_NOTICE = N_("A shared notice can only be changed where it was published.")
+NOT_AN_OFFER = N_("This notice is not an offer or request, so it cannot be marked as done.")
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ async def mark_done(state: BoardState, notice_id: int) -> Result[None]:
     if row is None or _is_shared(row):
         return _not_own(row)
     if get_kind(row["kind"]).done_label is None:
-        return Refused(N_("Only offers and requests can be marked as done."))
+        return Refused(NOT_AN_OFFER)
     async with state.db.transaction() as conn:
         if not await store.mark_notice_done(conn, notice_id, state.clock()):
             return Refused(N_("This notice is marked as done already."))

@@ -1,0 +1,2 @@
+"""Pages that compose the slices' queries: the public board, feeds, calendar, search, the staff
+overview."""
