@@ -59,11 +59,12 @@ class Runtime:
         await self.run_periodic_once()
         return done + await self.worker.run_once()
 
-    async def drain(self, rounds: int = 20) -> None:
+    async def drain(self, rounds: int = 100) -> None:
         """Run single steps until nothing is due (a handler may queue deliveries, ...)."""
         for _ in range(rounds):
             if not await self.run_once():
                 return
+        raise RuntimeError(f"work was still due after {rounds} rounds")
 
 
 def build_runtime(opened: BoardState, client: FederationClient) -> Runtime:

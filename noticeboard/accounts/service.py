@@ -97,10 +97,10 @@ async def accept_invitation(
     password_hash = passwords.hash_password(password)
     now = state.clock()
     async with state.db.transaction() as conn:
+        if await store.username_taken(conn, name):  # checked first: the link stays unused
+            return Refused(NAME_TAKEN)
         if not await store.use_invitation(conn, token_hash(token), now):
             return Refused(INVITATION_GONE)
-        if await store.username_taken(conn, name):
-            return Refused(NAME_TAKEN)
         staff_id = await store.insert_staff(conn, name, password_hash, invitation["role"], now)
         with audit.acting_as(name):
             await audit.record(conn, "staff.join", f"{name} ({invitation['role']})", now)

@@ -142,7 +142,7 @@ async def add_share_rule(
     if kind is not None and not is_kind(kind):
         return Refused(N_("Please choose a kind of notice."))
     if daily_cap < 1:
-        return Refused(N_("The daily number must be at least 1."))
+        return Refused(N_("The daily cap must be at least 1 (notices a day)."))
     now = state.clock()
     target = f"{actor_id or 'any partner'} {kind or 'any kind'} {daily_cap}/day"
     async with state.db.transaction() as conn:

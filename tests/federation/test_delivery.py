@@ -273,7 +273,7 @@ def check_signed_at(setup: WorkerSetup, record: Recorded, moment: datetime) -> N
     assert record.headers["date"] == httpsig.http_date(moment)
     parsed = httpsig.parse_signature("POST", record.target, record.headers)
     assert not isinstance(parsed, httpsig.SignatureError), parsed
-    public = load_public_key(setup.board.public_pems[setup.board.urls.actor])
+    public = load_public_key(setup.board.keys.public_pems[setup.board.urls.actor])
     result = httpsig.verify_signature(
         parsed, public, record.body, moment, expected_host=record.headers["host"]
     )
