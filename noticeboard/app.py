@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
@@ -21,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from federation.client import FederationClient
 from federation.database import utcnow
+from noticeboard import store
 from noticeboard.accounts import web as accounts_web
 from noticeboard.activitypub import routes as activitypub_routes
 from noticeboard.config import Config
@@ -76,11 +76,10 @@ def read_session_secret(config: Config) -> str:
     """Read the session secret once, synchronously, while the app is built."""
     if not config.db_path.exists():
         raise BoardNotInitialised(f"no database at {config.db_path}: run 'aushang init' first")
-    with contextlib.closing(sqlite3.connect(config.db_path)) as conn:
-        row = conn.execute("SELECT value FROM settings WHERE key = 'session_secret'").fetchone()
-    if row is None:
+    secret = store.read_setting_at_once(config.db_path, "session_secret")
+    if secret is None:
         raise BoardNotInitialised("the board is not initialised: run 'aushang init' first")
-    return str(row[0])
+    return secret
 
 
 # Every route of the board, slice by slice (the staff routes name their roles).

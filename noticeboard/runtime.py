@@ -47,22 +47,26 @@ class Runtime:
     renderer: Renderer
     limits: Limits
 
-    async def run_periodic_once(self) -> None:
-        """One round of the minute's chores: expiry, batched poll totals, follower count."""
-        await notices.expire_due(self.state)
-        await notices.flush_polls(self.state)
+    async def run_periodic_once(self) -> int:
+        """One round of the minute's chores: expiry, batched poll totals, follower count;
+        return how many notices and polls changed."""
+        changed = await notices.expire_due(self.state)
+        changed += await notices.flush_polls(self.state)
         await network.record_follower_count(self.state)
+        return changed
 
-    async def run_once(self) -> int:
-        """Process what is due now (inbox, chores, deliveries); return how much was done."""
+    async def run_once(self, *, periodic: bool = True) -> int:
+        """Process what is due now (received activities, with `periodic` the minute's chores,
+        deliveries); return how much was done."""
         done = await self.inbox.process_due()
-        await self.run_periodic_once()
+        if periodic:
+            done += await self.run_periodic_once()
         return done + await self.worker.run_once()
 
-    async def drain(self, rounds: int = 100) -> None:
+    async def drain(self, *, periodic: bool = True, rounds: int = 100) -> None:
         """Run single steps until nothing is due (a handler may queue deliveries, ...)."""
         for _ in range(rounds):
-            if not await self.run_once():
+            if not await self.run_once(periodic=periodic):
                 return
         raise RuntimeError(f"work was still due after {rounds} rounds")
 

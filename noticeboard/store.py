@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from datetime import datetime
+from pathlib import Path
 
 import aiosqlite
 
 from federation.database import Database, Row, to_db_time
 
 # --- settings ------------------------------------------------------------------------
+
+
+def read_setting_at_once(path: Path, key: str) -> str | None:
+    """Read one setting synchronously, before any event loop runs (while the app is built)."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return str(row[0]) if row else None
 
 
 async def get_setting(db: Database, key: str) -> str | None:

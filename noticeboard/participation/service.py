@@ -19,11 +19,9 @@ from federation.vocab import Json, ap_time, build_activity
 from noticeboard import audit
 from noticeboard.i18n import N_
 from noticeboard.network import sharing
-from noticeboard.network import store as network_store
 from noticeboard.network.authors import authored_post
 from noticeboard.notices import service as notices
 from noticeboard.notices.forms import NoticeDraft, Provenance
-from noticeboard.notices.text import plain_summary
 from noticeboard.participation import store
 from noticeboard.participation.forms import Submission
 from noticeboard.results import Ok, Refused, Result
@@ -75,59 +73,6 @@ def queue_item(row: Row) -> QueueItem:
 NO_SUCH_ITEM = N_("There is no such item in the queue.")
 DECIDED = N_("This item has been decided already.")
 POST_DELETED = N_("The author has deleted this post.")
-
-
-# --- filed by the inbox (inside its transaction) ---------------------------------------
-
-
-async def file_reply(
-    conn: aiosqlite.Connection, post_id: str, notice_id: int, shown: bool, now: datetime
-) -> None:
-    """Attach a stored reply to its notice: shown at once, or held in the queue."""
-    await store.set_remote_post_role(
-        conn, post_id, "reply", notice_id, "shown" if shown else "held"
-    )
-    if not shown:
-        summary = await _post_summary(conn, post_id)
-        await store.insert_item(conn, "reply", post_id, summary, now)
-
-
-async def file_mention(conn: aiosqlite.Connection, post_id: str, now: datetime) -> None:
-    """A public post that mentions the board: it waits until staff share or reject it."""
-    await store.set_remote_post_role(conn, post_id, "mention", None, "held")
-    summary = await _post_summary(conn, post_id)
-    await store.insert_item(conn, "mention", post_id, summary, now)
-
-
-async def file_report(
-    conn: aiosqlite.Connection,
-    activity_id: str,
-    reporter: str,
-    objects: Sequence[str],
-    comment: str,
-    now: datetime,
-) -> None:
-    """An incoming Flag: stored with its comment and the reported objects, and queued."""
-    report_id = await store.insert_report(
-        conn,
-        incoming=True,
-        activity_id=activity_id,
-        reporter=reporter,
-        target_actor=None,
-        objects=objects,
-        comment=comment,
-        now=now,
-    )
-    if report_id is not None:
-        summary = plain_summary(comment) or objects[0]  # a report without a comment: what
-        await store.insert_item(conn, "report", str(report_id), summary, now)
-
-
-async def _post_summary(conn: aiosqlite.Connection, post_id: str) -> str:
-    post = await network_store.post_in(conn, post_id)
-    if post is None:
-        return post_id
-    return plain_summary(post["name"] or post["content_html"]) or post_id
 
 
 # --- what staff do ------------------------------------------------------------------------

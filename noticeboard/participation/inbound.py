@@ -1,0 +1,162 @@
+"""What residents send from the fediverse: replies and mentions (filed as the reply policy
+says), likes and boosts, votes, reports. Called by the board's inbox handlers
+(`activitypub/handlers.py`) once they have checked who sent what; each call writes inside the
+inbox's transaction, so the activity is marked done with its effect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from federation import store as fedstore
+from federation.inbox import InboxContext
+from federation.vocab import Json
+from noticeboard.network import store as network_store
+from noticeboard.network.sharing import store_post
+from noticeboard.notices import poll_store
+from noticeboard.notices import store as notices_store
+from noticeboard.notices.text import plain_summary
+from noticeboard.participation import queries, store
+from noticeboard.participation.votes import count_vote
+from noticeboard.state import BoardState
+
+
+async def reply_or_mention(
+    state: BoardState, ctx: InboxContext, obj: Json, notice_id: int | None
+) -> None:
+    """Store a reply to a notice (or a mention of the board) and file it once."""
+    existing = await network_store.get_remote_post(ctx.db, obj["id"])
+    if existing is not None and existing["actor"] != ctx.actor.id:
+        existing = None  # someone else's tombstone for this id counts for nothing (rule 10)
+    shown = notice_id is not None and await _shown_at_once(state, ctx)
+    async with ctx.transaction() as conn:
+        await network_store.drop_foreign_tombstone(conn, obj["id"], ctx.actor.id)
+        await store_post(conn, obj, ctx.actor.id, ctx.now)
+        if existing is not None and existing["role"] != "network":
+            return  # delivered again: it was filed the first time
+        if existing is not None and existing["deleted"]:
+            return
+        if notice_id is not None:
+            await file_reply(conn, obj["id"], notice_id, shown, ctx.now)
+        else:
+            await file_mention(conn, obj["id"], ctx.now)
+
+
+async def _shown_at_once(state: BoardState, ctx: InboxContext) -> bool:
+    """Whether the reply policy shows this author's replies without a moderator."""
+    policy = await queries.reply_policy(state)
+    if policy == "open":
+        return True
+    known = policy == "known" and await fedstore.is_known(
+        ctx.db, state.urls.actor, ctx.actor.id, ctx.actor.host
+    )
+    return bool(known)
+
+
+async def vote(ctx: InboxContext, notice_id: int, choice: str) -> None:
+    """Count a vote from Mastodon & co.: one Create{Note{name, inReplyTo}} per choice."""
+    notice = await notices_store.get_notice_by_id(ctx.db, notice_id)
+    if notice is None or notice["kind"] != "poll":
+        return
+    options = await poll_store.list_options(ctx.db, notice_id)
+    positions = [o["position"] for o in options if o["name"] == choice]
+    if not positions:
+        return
+    async with ctx.transaction() as conn:
+        await count_vote(conn, notice, positions, ctx.actor.id, ctx.activity["id"], ctx.now)
+
+
+async def reaction(ctx: InboxContext, notice_id: int, type_: str) -> None:
+    """Count a like or boost of one of the board's notices, once per account."""
+    if await notices_store.get_notice_by_id(ctx.db, notice_id) is None:
+        return
+    async with ctx.transaction() as conn:
+        await store.insert_reaction(
+            conn, ctx.activity["id"], notice_id, ctx.actor.id, type_, ctx.now
+        )
+
+
+async def undo_reaction(
+    conn: aiosqlite.Connection,
+    actor_id: str,
+    inner_id: str | None,
+    inner_type: str | None,
+    notice_id: int | None,
+) -> bool:
+    """Take back a like or boost, found by its id or by what it was of; False if the Undo is
+    not about a reaction."""
+    if inner_id and await store.delete_reaction_by_id(conn, inner_id, actor_id):
+        return True
+    if inner_type not in ("Like", "Announce"):
+        return False
+    if notice_id is not None:
+        await store.delete_reaction(conn, notice_id, actor_id, inner_type)
+    return True
+
+
+async def report(ctx: InboxContext, objects: Sequence[str], comment: str) -> None:
+    """A report from another server, about the board or what it shows: queued."""
+    async with ctx.transaction() as conn:
+        await file_report(conn, ctx.activity["id"], ctx.actor.id, objects, comment, ctx.now)
+
+
+async def known_ids(ctx: InboxContext, ids: Sequence[str]) -> set[str]:
+    """Which ids are posts the board keeps, or the accounts that wrote them."""
+    return await store.known_remote_ids(ctx.db, ids)
+
+
+async def withdraw(conn: aiosqlite.Connection, post_id: str) -> None:
+    """A reply or mention its author deleted leaves the queue."""
+    await store.withdraw_item(conn, post_id)
+
+
+async def file_reply(
+    conn: aiosqlite.Connection, post_id: str, notice_id: int, shown: bool, now: datetime
+) -> None:
+    """Attach a stored reply to its notice: shown at once, or held in the queue."""
+    await store.set_remote_post_role(
+        conn, post_id, "reply", notice_id, "shown" if shown else "held"
+    )
+    if not shown:
+        summary = await _post_summary(conn, post_id)
+        await store.insert_item(conn, "reply", post_id, summary, now)
+
+
+async def file_mention(conn: aiosqlite.Connection, post_id: str, now: datetime) -> None:
+    """A public post that mentions the board: it waits until staff share or reject it."""
+    await store.set_remote_post_role(conn, post_id, "mention", None, "held")
+    summary = await _post_summary(conn, post_id)
+    await store.insert_item(conn, "mention", post_id, summary, now)
+
+
+async def file_report(
+    conn: aiosqlite.Connection,
+    activity_id: str,
+    reporter: str,
+    objects: Sequence[str],
+    comment: str,
+    now: datetime,
+) -> None:
+    """An incoming Flag: stored with its comment and the reported objects, and queued."""
+    report_id = await store.insert_report(
+        conn,
+        incoming=True,
+        activity_id=activity_id,
+        reporter=reporter,
+        target_actor=None,
+        objects=objects,
+        comment=comment,
+        now=now,
+    )
+    if report_id is not None:
+        summary = plain_summary(comment) or objects[0]  # a report without a comment: what
+        await store.insert_item(conn, "report", str(report_id), summary, now)
+
+
+async def _post_summary(conn: aiosqlite.Connection, post_id: str) -> str:
+    post = await network_store.post_in(conn, post_id)
+    if post is None:
+        return post_id
+    return plain_summary(post["name"] or post["content_html"]) or post_id
