@@ -277,8 +277,6 @@ def run_translate(config: Config, args: argparse.Namespace) -> int:
 
 def run_poll_codes(config: Config, args: argparse.Namespace) -> int:
     notice_id = notice_id_from(args.notice, config)
-    if not 1 <= args.count <= 500:
-        raise UsageError("--count takes 1 to 500")
 
     async def codes(state: BoardState) -> list[str]:
         return check(await service.add_poll_codes(state, notice_id, args.count))

@@ -29,6 +29,7 @@ from noticeboard.notices.text import render_markdown
 from noticeboard.results import Ok, Refused, Result
 from noticeboard.state import BoardState
 
+MAX_CODES = 500  # participation codes made at once
 NO_SUCH_NOTICE = N_("This notice does not exist (any more).")
 SHARED_NOTICE = N_("A shared notice can only be changed where it was published.")
 NOT_AN_OFFER = N_("This notice is not an offer or request, so it cannot be marked as done.")
@@ -210,6 +211,8 @@ async def remove_translation(state: BoardState, notice_id: int, lang: str) -> Re
 
 async def add_poll_codes(state: BoardState, notice_id: int, count: int) -> Result[list[str]]:
     """Make participation codes for a poll that only code holders vote in on the web."""
+    if not 1 <= count <= MAX_CODES:
+        return Refused(N_("Please ask for 1 to 500 codes."), "count")
     row = await store.get_notice_by_id(state.db, notice_id)
     if row is None or row["kind"] != "poll" or _is_shared(row):
         return Refused(N_("This notice is not a poll of this board."))

@@ -38,7 +38,7 @@ from noticeboard.notices.images import (
 from noticeboard.notices.kinds import KINDS
 from noticeboard.notices.text import render_markdown
 from noticeboard.pages.views import notice_view
-from noticeboard.results import Ok
+from noticeboard.results import Ok, Refused
 from noticeboard.runtime import runtime
 from noticeboard.web.guard import FORM_LIMIT, StaffUser, form_field, read_form, requires
 from noticeboard.web.rendering import flash
@@ -262,9 +262,10 @@ async def poll_codes(request: Request) -> Response:
     row = await _notice(request, kind="poll")
     if form is not None:
         count = form_field(form, "count")
-        if not count.isdigit() or not 1 <= int(count) <= MAX_CODES:
-            return rt.renderer.error(request, 400, N_("Please ask for 1 to 500 codes."))
-        await service.add_poll_codes(rt.state, notice_id, int(count))
+        number = int(count) if count.isdigit() and len(count) <= 4 else 0
+        made = await service.add_poll_codes(rt.state, notice_id, number)
+        if isinstance(made, Refused):
+            return rt.renderer.error(request, 400, made.reason)
         return RedirectResponse(f"/staff/notices/{notice_id}/codes", status_code=303)
     return rt.renderer.page(
         request,
@@ -273,9 +274,6 @@ async def poll_codes(request: Request) -> Response:
         codes=await queries.poll_codes(rt.state, notice_id),
         page_title="Participation codes",
     )
-
-
-MAX_CODES = 500
 
 
 @requires("owner", "editor")

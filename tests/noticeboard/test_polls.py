@@ -193,6 +193,22 @@ def test_web_vote__with_participation_codes_one_code_one_vote(board: RunningBoar
     assert first in codes_page and second in codes_page
 
 
+def test_poll_codes__web_and_command_line_refuse_the_same_counts(board: RunningBoard) -> None:
+    notice_id = post_poll(board, web_votes="code")
+    for count in ("0", "501"):
+        result = board.cli("poll-codes", str(notice_id), "--count", count)
+        assert result.returncode == 2 and "1 to 500 codes" in result.stderr
+    staff = board.login()
+    page = staff.get(f"/staff/notices/{notice_id}/codes")
+    for count in ("0", "501", "viele"):
+        refused = staff.post(
+            f"/staff/notices/{notice_id}/codes",
+            data={"csrf_token": csrf_token(page.text), "count": count},
+        )
+        assert refused.status_code == 400, refused.text[:200]
+    assert board.rows("SELECT * FROM poll_codes") == []
+
+
 def test_cli__posts_a_poll_and_refuses_changing_its_answers(board: RunningBoard) -> None:
     result = board.cli(
         "post", "--title", "Farbe der Bank?", "--body", "Abstimmen", "--type", "poll",
