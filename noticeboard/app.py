@@ -83,9 +83,17 @@ def read_session_secret(config: Config) -> str:
 
 
 def create_app(
-    config: Config, *, client: FederationClient | None = None, clock: Clock | None = None
+    config: Config,
+    *,
+    client: FederationClient | None = None,
+    clock: Clock | None = None,
+    workers: bool = True,
 ) -> Starlette:
-    """Build the app; the lifespan opens the database, loads keys and starts the workers."""
+    """Build the app; the lifespan opens the database, loads keys and starts the workers.
+
+    With workers=False no background loop runs (delivery, inbox processing, expiry): tests
+    run their steps themselves, one at a time, instead of racing them.
+    """
     clock = clock or utcnow
 
     @contextlib.asynccontextmanager
@@ -100,11 +108,13 @@ def create_app(
         )
         services = build_services(board, http, clock)
         app.state.services = services
-        tasks = [
-            asyncio.create_task(services.worker.run_forever(), name="delivery"),
-            asyncio.create_task(services.inbox.run_forever(), name="inbox"),
-            asyncio.create_task(_expire_forever(board), name="expiry"),
-        ]
+        tasks = []
+        if workers:
+            tasks = [
+                asyncio.create_task(services.worker.run_forever(), name="delivery"),
+                asyncio.create_task(services.inbox.run_forever(), name="inbox"),
+                asyncio.create_task(_expire_forever(board), name="expiry"),
+            ]
         try:
             yield
         finally:
