@@ -14,7 +14,7 @@ import pytest
 from noticeboard import auth
 from noticeboard.cli import build_parser, main
 from tests.noticeboard.boards import AUSHANG, INSTANCE, RunningBoard
-from tests.support.fediverse import Fediverse, wait_until
+from tests.support.fediverse import Fediverse
 
 COMMANDS = sorted(
     name
@@ -216,7 +216,8 @@ def test_cli__followers_lists_what_the_running_board_stored(
 ) -> None:
     alice = fediverse.actor("alice")
     alice.post(board.inbox, alice.follow(board.actor_id), now=board.clock.now)
-    wait_until(lambda: board.followers(), what="the follower")
+    board.drain()
+    assert board.followers(), "the follower"
 
     result = board.cli("followers", "--json")
 
