@@ -8,12 +8,10 @@ rewrite its asserts, so it opts out of rewriting: PYTEST_DONT_REWRITE.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
@@ -40,6 +38,7 @@ from noticeboard.app import create_app
 from noticeboard.board import MIGRATIONS, InitResult, initialise
 from noticeboard.config import Config, load_config
 from noticeboard.urls import BoardUrls
+from tests.support.cli import AUSHANG, run_in_process, run_process
 from tests.support.fediverse import (
     BackgroundLoop,
     Fediverse,
@@ -52,7 +51,6 @@ from tests.support.fediverse import (
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTANCE = ROOT / "instances" / "nordstadt.toml"
-AUSHANG = Path(sys.executable).parent / "aushang"
 ADMIN_PASSWORD = "board-admin-Passw0rd!"
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 AP_JSON = "application/activity+json"
@@ -60,6 +58,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 __all__ = [
     "ADMIN_PASSWORD",
+    "AUSHANG",
     "AP_JSON",
     "INSTANCE",
     "MutableClock",
@@ -376,21 +375,17 @@ class RunningBoard:
 
     @property
     def cli_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AUSHANG_")}
-        env.update(self.env_overrides)
-        env["AUSHANG_ADMIN_PASSWORD"] = self.admin_password
-        return env
+        """The AUSHANG_* variables the command line gets for this board."""
+        return {**self.env_overrides, "AUSHANG_ADMIN_PASSWORD": self.admin_password}
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run `aushang <args> --instance instances/nordstadt.toml` with the board's env."""
-        return subprocess.run(
-            [str(AUSHANG), *args, "--instance", str(INSTANCE)],
-            env=self.cli_env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run `aushang <args> --instance instances/nordstadt.toml` with the board's env,
+        in this process (see tests/support/cli.py)."""
+        return run_in_process([*args, "--instance", str(INSTANCE)], self.cli_env, stdin=stdin)
+
+    def cli_process(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the installed `aushang` script the same way, as a process of its own."""
+        return run_process([*args, "--instance", str(INSTANCE)], self.cli_env)
 
 
 class _InProcess(httpx.BaseTransport):

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.noticeboard.boards import AUSHANG, INSTANCE, RunningBoard
+from tests.noticeboard.boards import INSTANCE, RunningBoard
 from tests.noticeboard.test_participation_federation import create, deliver, follow, post
 from tests.noticeboard.test_participation_web import (
     CONTACT,
@@ -26,6 +26,7 @@ from tests.noticeboard.test_participation_web import (
     login_status,
     submitted_and_queued,
 )
+from tests.support.cli import run_in_process
 from tests.support.fediverse import Fediverse, RemoteActor
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -47,16 +48,8 @@ ACTING = f"command line ({_system_user()})"
 
 
 def aushang(board: RunningBoard, *args: str, stdin: str | None = None) -> Result:
-    """Run the executable with exactly these arguments (and the board's environment)."""
-    return subprocess.run(
-        [str(AUSHANG), *args],
-        env=board.cli_env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    """Run the command line with exactly these arguments (and the board's environment)."""
+    return run_in_process(args, board.cli_env, stdin=stdin)
 
 
 def ok(result: Result) -> str:

@@ -242,7 +242,7 @@ def test_publish__cli_post_stores_federates_and_delivers(
     assert board.followers(), "the follower"
     assert not pending_deliveries(board), "the Accept"
 
-    result = board.cli(
+    result = board.cli_process(  # the installed script
         "post", "--title", "Sperrmüll", "--body", "Am *Montag* <b>früh</b>", "--category", "Müll"
     )
 
