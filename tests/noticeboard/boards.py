@@ -8,10 +8,14 @@ rewrite its asserts, so it opts out of rewriting: PYTEST_DONT_REWRITE.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import re
+import secrets
+import shutil
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
@@ -181,6 +185,34 @@ class RunningBoard:
             return loop.run(initialise(self.config, self.admin_password, self.clock))
         finally:
             loop.close()
+
+    def initialise_from_template(self) -> InitResult:
+        """Like `initialise()`, in a fraction of the time: copy the database that `initialise`
+        made once this session (migrations, the session's keys, the admin's scrypt hash), with
+        this board's addresses and a session secret of its own, then run `initialise` on it,
+        which finds everything in place. The clock is read as often as `initialise()` reads it.
+        """
+        template = _template()
+        if self.config.username != template.config.username:
+            return self.initialise()
+        self.clock()  # where initialise() stores the seeded keys
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        with (
+            closing(sqlite3.connect(template.config.db_path)) as source,
+            closing(sqlite3.connect(self.config.db_path)) as copy,
+        ):
+            source.backup(copy)
+            with copy:
+                copy.execute(
+                    "UPDATE local_keys SET actor_id = replace(actor_id, ?, ?),"
+                    " key_id = replace(key_id, ?, ?)",
+                    (template.base_url, self.base_url) * 2,
+                )
+                copy.execute(
+                    "UPDATE settings SET value = ? WHERE key = 'session_secret'",
+                    (secrets.token_urlsafe(48),),
+                )
+        return self.initialise(seed_keys=False)
 
     def start(self) -> None:
         """Build the app with create_app and run it (again): in-process, or served on the port."""
@@ -440,6 +472,21 @@ class _Lifespan:
         await self._task
 
 
+_TEMPLATE: list[RunningBoard] = []
+
+
+def _template() -> RunningBoard:
+    """The session's initialised board database, for `RunningBoard.initialise_from_template`."""
+    if not _TEMPLATE:
+        data_dir = Path(tempfile.mkdtemp(prefix="aushang-template-"))
+        atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+        template = RunningBoard(data_dir, MutableClock(START), {})
+        template.initialise()
+        template.stop()  # releases its port; the data stay
+        _TEMPLATE.append(template)
+    return _TEMPLATE[0]
+
+
 _BOARD_KEYS: list[tuple[str, str]] = []
 _SEEDED: dict[bytes, PrivateKey] = {}
 _load_pem_private_key = serialization.load_pem_private_key
@@ -511,7 +558,7 @@ def make_board(tmp_path: Path, fediverse: Fediverse, clock: MutableClock) -> Ite
         overrides.update(env)
         running = RunningBoard(data_dir, clock, overrides, serve=serve)
         boards.append(running)
-        running.initialise()
+        running.initialise_from_template()
         if start:
             running.start()
         return running

@@ -36,7 +36,7 @@ def _module_board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningB
     env = {"AUSHANG_FEDERATION_ALLOW_PRIVATE": ",".join(world.allow_private)}
     # served: some of its refusals are of raw bytes sent over TCP
     running = RunningBoard(tmp_path_factory.mktemp("shared-board"), clock, env, serve=True)
-    running.initialise()
+    running.initialise_from_template()
     running.start()
     yield running
     running.stop()
