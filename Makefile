@@ -35,7 +35,7 @@ interop-deps:
 	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
 
 pytest: $(STAMP) interop-deps
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 test: lint pytest
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
@@ -23,8 +25,10 @@ def private_key_to_pem(key: PrivateKey) -> str:
     ).decode("ascii")
 
 
+@functools.lru_cache(maxsize=16)
 def load_private_key(pem: str) -> PrivateKey:
-    """Load an RSA private key from PEM (slow, ~40 ms: load once and keep the object)."""
+    """Load an RSA private key from PEM; parsing and checking it costs ~40-60 ms, so a process
+    that opens the same board again (its command line work, tests) reuses the parsed key."""
     key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("not an RSA private key")

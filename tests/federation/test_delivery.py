@@ -24,7 +24,7 @@ from noticeboard.notices import service as notices
 from noticeboard.notices.forms import NoticeDraft
 from noticeboard.state import BoardState, open_state
 from tests.noticeboard.boards import START, MutableClock, RunningBoard, csrf_token
-from tests.support.fediverse import Fediverse, Recorded, RemoteActor, listening_socket, wait_until
+from tests.support.fediverse import Fediverse, Recorded, RemoteActor, listening_socket
 
 pytest_plugins = ["tests.noticeboard.boards"]
 
@@ -399,16 +399,15 @@ def test_delivery__pending_delivery_survives_a_restart_and_is_sent_after(
     alice = fediverse.actor("alice")
     follow = alice.follow(board.actor_id)
     assert alice.post(board.inbox, follow, now=board.clock.now).status_code == 202
-    wait_until(lambda: fediverse.remote.posts(alice.inbox_path), what="the Accept")
+    board.drain()
+    assert fediverse.remote.posts(alice.inbox_path), "the Accept"
     fediverse.remote.answer("/inbox", 500)
 
     publish_via_form(board, "Sperrmüll")
-    [row] = wait_until(
-        lambda: board.rows(
-            "SELECT * FROM deliveries WHERE attempts = 1 AND inbox LIKE '%/inbox'"
-            " AND inbox NOT LIKE '%/users/%'"
-        ),
-        what="the first, failed attempt",
+    board.drain()
+    [row] = board.rows(  # the first, failed attempt
+        "SELECT * FROM deliveries WHERE attempts = 1 AND inbox LIKE '%/inbox'"
+        " AND inbox NOT LIKE '%/users/%'"
     )
     assert (row["state"], row["last_status"]) == ("pending", 500)
 
@@ -418,10 +417,9 @@ def test_delivery__pending_delivery_survives_a_restart_and_is_sent_after(
     board.clock.set(from_db_time(row["next_attempt_at"]) + timedelta(seconds=1))
     board.start()  # create_app again, on the same data dir
 
-    sent = wait_until(
-        lambda: board.rows("SELECT * FROM deliveries WHERE id = ? AND state = 'sent'", row["id"]),
-        what="the delivery after the restart",
-    )
+    board.drain()
+    sent = board.rows("SELECT * FROM deliveries WHERE id = ? AND state = 'sent'", row["id"])
+    assert sent, "the delivery after the restart"
     assert sent[0]["attempts"] == 2
     creates = [r.json() for r in fediverse.remote.posts("/inbox")]
     assert [c["type"] for c in creates] == ["Create", "Create"]
@@ -436,7 +434,8 @@ def test_delivery__publishing_commits_activity_and_rows_before_answering(
         alice.post(board.inbox, alice.follow(board.actor_id), now=board.clock.now).status_code
         == 202
     )
-    wait_until(lambda: board.followers(), what="the follower")
+    board.drain()
+    assert board.followers(), "the follower"
     fediverse.remote.answer("/inbox", 503, 503, 503)
 
     publish_via_form(board, "Hoffest")

@@ -7,12 +7,15 @@ rewrite its asserts, so it opts out of rewriting: PYTEST_DONT_REWRITE.
 
 from __future__ import annotations
 
-import os
+import asyncio
+import atexit
 import re
+import secrets
+import shutil
 import socket
 import sqlite3
 import subprocess
-import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
@@ -37,18 +40,19 @@ from noticeboard.app import create_app
 from noticeboard.config import Config, load_config
 from noticeboard.state import MIGRATIONS, InitResult, initialise
 from noticeboard.urls import BoardUrls
+from tests.support.cli import AUSHANG, run_in_process, run_process
 from tests.support.fediverse import (
     BackgroundLoop,
     Fediverse,
     ServerHandle,
     listening_socket,
+    serve_in_process,
     shared_fediverse,
     wait_until,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTANCE = ROOT / "instances" / "nordstadt.toml"
-AUSHANG = Path(sys.executable).parent / "aushang"
 ADMIN_PASSWORD = "board-admin-Passw0rd!"
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 AP_JSON = "application/activity+json"
@@ -56,6 +60,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 __all__ = [
     "ADMIN_PASSWORD",
+    "AUSHANG",
     "AP_JSON",
     "INSTANCE",
     "MutableClock",
@@ -66,6 +71,7 @@ __all__ = [
     "csrf_token",
     "fediverse",
     "make_board",
+    "served_board",
     "wait_until",
 ]
 
@@ -111,9 +117,19 @@ def csrf_token(html: str) -> str:
 
 
 class RunningBoard:
-    """An initialised board in a tmp dir, served by a real uvicorn server on 127.0.0.1."""
+    """An initialised board in a tmp dir, run in-process or served by uvicorn on 127.0.0.1.
 
-    def __init__(self, data_dir: Path, clock: MutableClock, env: Mapping[str, str]) -> None:
+    In-process (serve=False), the app runs on the board's own event loop without its background
+    workers: the board's clients, and `RemoteActor.post`, reach it through the ASGI app, and a
+    test runs the workers' steps with `drain()`. Its port is reserved but nothing listens, so
+    anything that tries to connect over TCP is refused at once. Served (serve=True), a real
+    uvicorn server listens on the port and the workers run as in production.
+    """
+
+    def __init__(
+        self, data_dir: Path, clock: MutableClock, env: Mapping[str, str], *, serve: bool = False
+    ) -> None:
+        self.serve = serve
         self._sock: socket.socket | None = listening_socket()
         self.port = int(self._sock.getsockname()[1])
         self.clock = clock
@@ -126,6 +142,8 @@ class RunningBoard:
         self.admin_password = ADMIN_PASSWORD
         self._loop: BackgroundLoop | None = None
         self._server: ServerHandle | None = None
+        self._lifespan: _Lifespan | None = None
+        self._asgi: httpx.ASGITransport | None = None
         self._clients: list[httpx.Client] = []
         self.client = self.new_client()
 
@@ -166,17 +184,50 @@ class RunningBoard:
         finally:
             loop.close()
 
+    def initialise_from_template(self) -> InitResult:
+        """Like `initialise()`, in a fraction of the time: copy the database that `initialise`
+        made once this session (migrations, the session's keys, the admin's scrypt hash), with
+        this board's addresses and a session secret of its own, then run `initialise` on it,
+        which finds everything in place. The clock is read as often as `initialise()` reads it.
+        """
+        template = _template()
+        if self.config.username != template.config.username:
+            return self.initialise()
+        self.clock()  # where initialise() stores the seeded keys
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        with (
+            closing(sqlite3.connect(template.config.db_path)) as source,
+            closing(sqlite3.connect(self.config.db_path)) as copy,
+        ):
+            source.backup(copy)
+            with copy:
+                copy.execute(
+                    "UPDATE local_keys SET actor_id = replace(actor_id, ?, ?),"
+                    " key_id = replace(key_id, ?, ?)",
+                    (template.base_url, self.base_url) * 2,
+                )
+                copy.execute(
+                    "UPDATE settings SET value = ? WHERE key = 'session_secret'",
+                    (secrets.token_urlsafe(48),),
+                )
+        return self.initialise(seed_keys=False)
+
     def start(self) -> None:
-        """Build the app with create_app and serve it (again) on the board's port."""
-        assert self._server is None, "already running"
+        """Build the app with create_app and run it (again): in-process, or served on the port."""
+        assert not self.running, "already running"
         if self._sock is None:
             self._sock = listening_socket(self.port)
         self._loop = BackgroundLoop(name=f"board-{self.port}")
-        app = create_app(self.config, clock=self.clock)
+        app = create_app(self.config, clock=self.clock, workers=self.serve)
         self.app = app
-        sock, self._sock = self._sock, None
         try:
-            self._server = ServerHandle(self._loop, app, sock)
+            if self.serve:
+                sock, self._sock = self._sock, None
+                self._server = ServerHandle(self._loop, app, sock)
+            else:
+                self._lifespan = _Lifespan(self._loop, app)
+                self._asgi = httpx.ASGITransport(app, raise_app_exceptions=False)
+                serve_in_process(self.authority, _InProcess(self))
         except BaseException:
             self._loop.close()
             self._loop = None
@@ -187,15 +238,26 @@ class RunningBoard:
         assert self._loop is not None, "not running"
         return self._loop.run(work(self.app.state.runtime.state))
 
+    def drain(self, *, periodic: bool = True) -> None:
+        """Do the background workers' work now, until nothing is due: process received
+        activities, send due deliveries and, with `periodic`, run the once-a-minute steps
+        (expiry, batched poll totals, today's follower count). In-process boards only."""
+        assert self._loop is not None, "not running"
+        assert not self.serve, "a served board runs its own workers; wait for their effect"
+        self._loop.run(self.app.state.runtime.drain(periodic=periodic))
+
     def stop(self) -> None:
-        """Shut the server down (lifespan shutdown closes the database)."""
+        """Shut the board down (lifespan shutdown closes the database)."""
         for client in self._clients:
             client.close()
-        server, loop = self._server, self._loop
-        self._server = self._loop = None
+        server, lifespan, loop = self._server, self._lifespan, self._loop
+        self._server = self._lifespan = self._asgi = self._loop = None
+        serve_in_process(self.authority, None)
         try:
             if server is not None:
                 server.stop()
+            if lifespan is not None:
+                lifespan.shutdown()
         finally:
             if loop is not None:
                 loop.close()
@@ -205,7 +267,37 @@ class RunningBoard:
 
     @property
     def running(self) -> bool:
-        return self._server is not None
+        return self._server is not None or self._lifespan is not None
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        """Run one request of a sync client through the app on the board's loop."""
+        loop, asgi = self._loop, self._asgi
+        if loop is None or asgi is None:
+            raise httpx.ConnectError("the board is not running", request=request)
+        body = request.read()
+        forwarded = httpx.Request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            stream=httpx.ByteStream(body),
+            extensions=request.extensions,
+        )
+
+        async def send() -> httpx.Response:
+            response = await asgi.handle_async_request(forwarded)
+            assert isinstance(response.stream, httpx.AsyncByteStream)
+            content = b"".join([chunk async for chunk in response.stream])
+            return httpx.Response(
+                response.status_code,
+                headers=response.headers,
+                stream=httpx.ByteStream(content),
+                extensions=response.extensions,
+            )
+
+        try:
+            return loop.run(send(), timeout=30)
+        except TimeoutError as exc:
+            raise httpx.ReadTimeout("the board did not answer in 30 s", request=request) from exc
 
     # -- HTTP -----------------------------------------------------------------------------
 
@@ -216,6 +308,7 @@ class RunningBoard:
             follow_redirects=False,
             timeout=10.0,
             headers=headers,
+            transport=None if self.serve else _InProcess(self),
         )
         self._clients.append(client)
         return client
@@ -297,21 +390,84 @@ class RunningBoard:
 
     @property
     def cli_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AUSHANG_")}
-        env.update(self.env_overrides)
-        env["AUSHANG_ADMIN_PASSWORD"] = self.admin_password
-        return env
+        """The AUSHANG_* variables the command line gets for this board."""
+        return {**self.env_overrides, "AUSHANG_ADMIN_PASSWORD": self.admin_password}
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run `aushang <args> --instance instances/nordstadt.toml` with the board's env."""
-        return subprocess.run(
-            [str(AUSHANG), *args, "--instance", str(INSTANCE)],
-            env=self.cli_env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run `aushang <args> --instance instances/nordstadt.toml` with the board's env,
+        in this process (see tests/support/cli.py)."""
+        return run_in_process([*args, "--instance", str(INSTANCE)], self.cli_env, stdin=stdin)
+
+    def cli_process(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the installed `aushang` script the same way, as a process of its own."""
+        return run_process([*args, "--instance", str(INSTANCE)], self.cli_env)
+
+
+class _InProcess(httpx.BaseTransport):
+    """A sync transport into an in-process board (whichever app it runs at the time)."""
+
+    def __init__(self, board: RunningBoard) -> None:
+        self._board = board
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._board._handle(request)
+
+
+class _Lifespan:
+    """Run an ASGI app's lifespan on a loop as a server does: startup now, shutdown later."""
+
+    def __init__(self, loop: BackgroundLoop, app: Any) -> None:
+        self._loop = loop
+        self._app = app
+        self._receive: asyncio.Queue[dict[str, str]] | None = None
+        self._sent: asyncio.Queue[dict[str, Any]] | None = None
+        self._task: asyncio.Task[None] | None = None
+        loop.run(self._start())
+
+    async def _start(self) -> None:
+        self._receive, self._sent = asyncio.Queue(), asyncio.Queue()
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}}
+        scope["state"] = {}
+        self._task = asyncio.create_task(
+            self._app(scope, self._receive.get, self._sent.put), name="lifespan"
         )
+        await self._step("lifespan.startup")
+
+    async def _step(self, message: str) -> None:
+        assert self._receive is not None and self._sent is not None and self._task is not None
+        await self._receive.put({"type": message})
+        answer = asyncio.ensure_future(self._sent.get())
+        await asyncio.wait({answer, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        if not answer.done():
+            answer.cancel()
+            self._task.result()  # raises what went wrong
+            raise RuntimeError(f"the app ended its lifespan without answering {message}")
+        reply = answer.result()
+        if reply["type"] != f"{message}.complete":
+            raise RuntimeError(f"{message} failed: {reply.get('message', reply)}")
+
+    def shutdown(self) -> None:
+        self._loop.run(self._shutdown(), timeout=10)
+
+    async def _shutdown(self) -> None:
+        await self._step("lifespan.shutdown")
+        assert self._task is not None
+        await self._task
+
+
+_TEMPLATE: list[RunningBoard] = []
+
+
+def _template() -> RunningBoard:
+    """The session's initialised board database, for `RunningBoard.initialise_from_template`."""
+    if not _TEMPLATE:
+        data_dir = Path(tempfile.mkdtemp(prefix="aushang-template-"))
+        atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+        template = RunningBoard(data_dir, MutableClock(START), {})
+        template.initialise()
+        template.stop()  # releases its port; the data stay
+        _TEMPLATE.append(template)
+    return _TEMPLATE[0]
 
 
 _BOARD_KEYS: list[tuple[str, str]] = []
@@ -363,16 +519,17 @@ BoardFactory = Callable[..., RunningBoard]
 
 @pytest.fixture
 def make_board(tmp_path: Path, fediverse: Fediverse, clock: MutableClock) -> Iterator[BoardFactory]:
-    """Build boards: make_board(AUSHANG_FEDERATION_APPROVE_FOLLOWERS="true", start=False)."""
+    """Build boards: make_board(AUSHANG_FEDERATION_APPROVE_FOLLOWERS="true", start=False);
+    serve=True serves one on its port with its workers running, for tests that need TCP."""
     boards: list[RunningBoard] = []
 
-    def build(*, start: bool = True, **env: str) -> RunningBoard:
+    def build(*, start: bool = True, serve: bool = False, **env: str) -> RunningBoard:
         data_dir = tmp_path / f"board{len(boards)}"
         overrides = {"AUSHANG_FEDERATION_ALLOW_PRIVATE": ",".join(fediverse.allow_private)}
         overrides.update(env)
-        running = RunningBoard(data_dir, clock, overrides)
+        running = RunningBoard(data_dir, clock, overrides, serve=serve)
         boards.append(running)
-        running.initialise()
+        running.initialise_from_template()
         if start:
             running.start()
         return running
@@ -384,5 +541,11 @@ def make_board(tmp_path: Path, fediverse: Fediverse, clock: MutableClock) -> Ite
 
 @pytest.fixture
 def board(make_board: BoardFactory) -> RunningBoard:
-    """The Nordstadt example board, served on 127.0.0.1 and allowed to reach the fake servers."""
+    """The Nordstadt example board, in-process, allowed to reach the fake servers."""
     return make_board()
+
+
+@pytest.fixture
+def served_board(make_board: BoardFactory) -> RunningBoard:
+    """The Nordstadt example board served by uvicorn on 127.0.0.1, with its workers running."""
+    return make_board(serve=True)

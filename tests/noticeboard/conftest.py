@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.noticeboard.boards import board, clock, fediverse, make_board
+from tests.noticeboard.boards import board, clock, fediverse, make_board, served_board
 
-__all__ = ["board", "clock", "fediverse", "make_board"]
+__all__ = ["board", "clock", "fediverse", "make_board", "served_board"]

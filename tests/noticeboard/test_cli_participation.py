@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.noticeboard.boards import AUSHANG, INSTANCE, RunningBoard
+from tests.noticeboard.boards import INSTANCE, RunningBoard
 from tests.noticeboard.test_participation_federation import create, deliver, follow, post
 from tests.noticeboard.test_participation_web import (
     CONTACT,
@@ -26,7 +26,8 @@ from tests.noticeboard.test_participation_web import (
     login_status,
     submitted_and_queued,
 )
-from tests.support.fediverse import Fediverse, RemoteActor, wait_until
+from tests.support.cli import run_in_process
+from tests.support.fediverse import Fediverse, RemoteActor
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 NEW_PASSWORD = "cli-staff-Passw0rd!"
@@ -47,16 +48,8 @@ ACTING = f"command line ({_system_user()})"
 
 
 def aushang(board: RunningBoard, *args: str, stdin: str | None = None) -> Result:
-    """Run the executable with exactly these arguments (and the board's environment)."""
-    return subprocess.run(
-        [str(AUSHANG), *args],
-        env=board.cli_env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    """Run the command line with exactly these arguments (and the board's environment)."""
+    return run_in_process(args, board.cli_env, stdin=stdin)
 
 
 def ok(result: Result) -> str:
@@ -301,7 +294,8 @@ def test_report__forwarded_sends_a_flag_to_the_accounts_server(
     [report] = board.rows("SELECT target_actor, comment, forwarded FROM reports")
     assert (report["target_actor"], report["comment"]) == (alice.id, "Spam")
     assert report["forwarded"] is not None
-    [request] = wait_until(lambda: alice.server.posts(alice.inbox_path), what="the Flag")
+    board.drain()
+    [request] = alice.server.posts(alice.inbox_path)
     sent = request.json()
     assert (sent["type"], sent["object"], sent["content"]) == ("Flag", [alice.id], "Spam")
     assert sent["actor"] == board.url("/actor")
@@ -315,6 +309,7 @@ def test_report__not_forwarded_sends_nothing(board: RunningBoard, fediverse: Fed
     assert out.strip() == f"Recorded report {board.value('SELECT id FROM reports')}"
     assert board.value("SELECT forwarded FROM reports") is None
     assert board.rows("SELECT id FROM outbox_activities WHERE type = 'Flag'") == []
+    board.drain()
     assert alice.server.posts() == []
 
 

@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from tests.noticeboard.boards import AP_JSON, RunningBoard, csrf_token
 from tests.noticeboard.test_isolation import add_follower
-from tests.support.fediverse import Fediverse, wait_until
+from tests.support.fediverse import Fediverse
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -40,7 +40,8 @@ def test_event__federates_as_event_with_time_and_place(
     inbox = "/users/kim/inbox"
     add_follower(board, fediverse.remote.url("/users/kim"), fediverse.remote.url(inbox))
     notice_id = post_event(board, latitude="51.4556", longitude="7.0116")
-    create = wait_until(lambda: fediverse.remote.posts(inbox), timeout=10)[0].json()
+    board.drain()
+    create = fediverse.remote.posts(inbox)[0].json()
     event = create["object"]
     assert event["type"] == "Event"
     assert event["name"] == "Hoffest"

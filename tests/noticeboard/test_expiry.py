@@ -27,11 +27,13 @@ AFTER = datetime(2026, 3, 10, 23, 0, 1, tzinfo=UTC)
 
 
 def restart(board: RunningBoard) -> None:
-    """Stop and start the server: the app's expiry loop runs once as the lifespan starts (and
-    then only every 60 s, which no test waits for)."""
+    """Stop and start the board: the app's expiry loop runs once as the lifespan starts (and
+    then only every 60 s, which no test waits for); in-process, `drain()` runs that step."""
     board.stop()
     board.start()
     board.client = board.new_client()
+    if not board.serve:
+        board.drain()
 
 
 def expired_at(board: RunningBoard) -> Any:
@@ -92,8 +94,9 @@ def test_expiry__uses_the_injected_clock_not_the_wall_clock(board: RunningBoard)
 
 
 def test_expiry__followers_get_exactly_one_update_marked_expired(
-    board: RunningBoard, fediverse: Fediverse
+    served_board: RunningBoard, fediverse: Fediverse
 ) -> None:
+    board = served_board  # the real expiry and delivery loops, started with the app
     inboxes = [add_inbox(board, fediverse, "kim"), add_inbox(board, fediverse, "lea")]
     client = board.login()
     url = post(board, client, "Hilfe beim Umzug", "need-help", valid_until=LAST_DAY)
@@ -130,7 +133,7 @@ def test_expiry__followers_get_exactly_one_update_marked_expired(
 def test_expiry__with_on_expiry_delete_followers_get_one_delete_with_a_tombstone(
     make_board: Any, fediverse: Fediverse
 ) -> None:
-    board = make_board(AUSHANG_NOTICES_ON_EXPIRY="delete")
+    board = make_board(AUSHANG_NOTICES_ON_EXPIRY="delete", serve=True)  # the real loops
     inboxes = [add_inbox(board, fediverse, "kim"), add_inbox(board, fediverse, "lea")]
     client = board.login()
     url = post(board, client, "Leiter zu verleihen", "give-lend", valid_until=LAST_DAY)

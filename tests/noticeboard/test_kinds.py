@@ -17,7 +17,7 @@ from noticeboard.notices.kinds import KINDS
 from tests.noticeboard.boards import RunningBoard, csrf_token
 from tests.noticeboard.test_isolation import add_follower
 from tests.noticeboard.test_staff_security import PASSWORD, add_staff
-from tests.support.fediverse import Fediverse, wait_until
+from tests.support.fediverse import Fediverse
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -505,7 +505,8 @@ def test_done__web_button_shows_done_and_followers_get_one_update(
     inbox = add_inbox(board, fediverse)
     client = board.login()
     url = post(board, client, "Schlüsselbund verloren", "looking-for", valid_until="2026-04-01")
-    wait_until(lambda: received(fediverse, inbox, "Create"), timeout=10, what="the Create")
+    board.drain()
+    assert received(fediverse, inbox, "Create"), "the Create"
     assert "Gefunden" not in board.get(notice_path(board, url)).text
 
     response = _mark_done(client, url)
@@ -518,7 +519,8 @@ def test_done__web_button_shows_done_and_followers_get_one_update(
     assert "notice--done" in card(board.get("/").text, notice_path(board, url))
     english = board.get(notice_path(board, url) + "?lang=en").text
     assert re.search(r'badge--done"><span aria-hidden="true">✅</span> Found</span>', english)
-    [update] = wait_until(lambda: received(fediverse, inbox, "Update"), timeout=10)
+    board.drain()
+    [update] = received(fediverse, inbox, "Update")
     note = update["object"]
     assert note["id"] == url and note["type"] == "Note"
     assert "<p>✅ Gefunden</p>" in note["content"], note["content"]
@@ -542,7 +544,8 @@ def test_done__twice_sends_only_one_update(board: RunningBoard, fediverse: Fediv
     assert "kann nicht als erledigt markiert werden" in client.get("/staff").text
     assert board.value("SELECT done FROM notices") == first_done
     assert outbox_count(board, "Update", url) == 1
-    wait_until(lambda: deliveries_settled(board), timeout=10, what="deliveries to finish")
+    board.drain()
+    assert deliveries_settled(board), "deliveries to finish"
     assert len(received(fediverse, inbox, "Update")) == 1
 
 
@@ -594,7 +597,8 @@ def test_done__cli_marks_done_and_followers_get_the_update(
     inbox = add_inbox(board, fediverse)
     client = board.login()
     url = post(board, client, "Hilfe beim Einkaufen", "need-help")
-    wait_until(lambda: received(fediverse, inbox, "Create"), timeout=10, what="the Create")
+    board.drain()
+    assert received(fediverse, inbox, "Create"), "the Create"
 
     result = board.cli("done", url)
 
@@ -602,7 +606,8 @@ def test_done__cli_marks_done_and_followers_get_the_update(
     assert "Hilfe gefunden" in board.get(notice_path(board, url)).text
     # The CLI stamps with the real clock; move the board's clock past it so the worker sends.
     board.clock.set(datetime.now(UTC) + timedelta(minutes=1))
-    [update] = wait_until(lambda: received(fediverse, inbox, "Update"), timeout=10)
+    board.drain()
+    [update] = received(fediverse, inbox, "Update")
     assert update["object"]["id"] == url
     assert "<p>✅ Hilfe gefunden</p>" in update["object"]["content"]
 

@@ -14,7 +14,7 @@ from noticeboard.notices import service as notices
 from noticeboard.participation import service as participation
 from noticeboard.participation import settings
 from tests.noticeboard.boards import AP_JSON, RunningBoard, csrf_token
-from tests.support.fediverse import AS_CONTEXT, FakeServer, Fediverse, RemoteActor, wait_until
+from tests.support.fediverse import AS_CONTEXT, FakeServer, Fediverse, RemoteActor
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
@@ -34,7 +34,8 @@ def deliver(board: RunningBoard, actor: RemoteActor, activity: dict[str, Any]) -
         done = rows and (rows[0]["state"] != "pending" or rows[0]["last_error"])
         return rows[0] if done else None
 
-    row = wait_until(settled, timeout=10, what=f"processing of {activity['id']}")
+    board.drain()
+    row = settled()
     assert row == {"state": "done", "last_error": None}, row
     return response
 
@@ -318,7 +319,8 @@ def test_reply_policy__known_shows_accounts_on_servers_the_board_follows(
         return (await network.follow(b, await resolver.get(jo.id))).value
 
     follow_id = on_board(board, follow_jo)
-    wait_until(lambda: received(gts, jo.inbox_path, "Follow"), what="the Follow")
+    board.drain()
+    assert received(gts, jo.inbox_path, "Follow"), "the Follow"
     early = reply(mo, board, notice_id, 1, "Noch nicht bekannt")
     deliver(board, mo, create(mo, early))  # the follow is still pending: held
     deliver(board, jo, activity(jo, "Accept", follow_id, "accept-1"))
@@ -649,8 +651,10 @@ def test_mention__approved_is_shared_and_announced(
     assert response.status_code == 303
     [notice] = board.rows("SELECT * FROM notices")
     assert (notice["origin"], notice["origin_id"]) == ("shared", note["id"])
-    [to_kim] = wait_until(lambda: received(other, "/inbox", "Announce"), what="Announce to kim")
-    [to_alice] = wait_until(lambda: received(alice.server, "/inbox", "Announce"), what="to alice")
+    board.drain()
+    [to_kim] = received(other, "/inbox", "Announce")
+    board.drain()
+    [to_alice] = received(alice.server, "/inbox", "Announce")
     assert to_kim == to_alice
     assert to_kim["actor"] == board.actor_id
     assert to_kim["object"] == note["id"]
@@ -725,6 +729,7 @@ def test_mention__rejected_sends_nothing(board: RunningBoard, fediverse: Fediver
     assert response.status_code == 303
     assert board.value("SELECT count(*) FROM notices") == 0
     assert len(board.deliveries()) == deliveries_before
+    board.drain()
     assert received(alice.server, "/inbox", "Announce") == []
     assert [(i["state"], i["reason"]) for i in items(board)] == [("rejected", "Werbung")]
     assert audit(board, "mention.reject") == [("admin", "mention.reject", f"#{number}", "Werbung")]
@@ -753,12 +758,15 @@ def test_shared_notice__deleted_sends_undo_announce(
     note = post(alice, board, 1, "Flohmarkt")
     deliver(board, alice, create(alice, note))
     notice_id = approve(board, note["id"])
-    [announce] = wait_until(lambda: received(other, "/inbox", "Announce"), what="the Announce")
+    board.drain()
+    [announce] = received(other, "/inbox", "Announce")
 
     assert on_board(board, lambda s: notices.delete(s, notice_id)).ok
 
-    [undo] = wait_until(lambda: received(other, "/inbox", "Undo"), what="Undo to kim")
-    [to_author] = wait_until(lambda: received(alice.server, "/inbox", "Undo"), what="to alice")
+    board.drain()
+    [undo] = received(other, "/inbox", "Undo")
+    board.drain()
+    [to_author] = received(alice.server, "/inbox", "Undo")
     assert undo == to_author
     assert undo["actor"] == board.actor_id
     assert undo["object"]["type"] == "Announce"
@@ -831,7 +839,8 @@ def test_report__forwarded_hides_the_reply_and_flags_it_from_the_server_actor(
 
     assert reply_ids(board, notice_id) == []
     assert "Beleidigung" not in replies_section(board, notice_id)
-    [request] = wait_until(lambda: alice.server.posts(alice.inbox_path), what="the Flag")
+    board.drain()
+    [request] = alice.server.posts(alice.inbox_path)
     sent = request.json()
     assert sent["type"] == "Flag"
     assert sent["actor"] == board.url("/actor")
@@ -859,6 +868,7 @@ def test_report__from_the_replies_page_without_forwarding_sends_nothing(
     assert reply_ids(board, notice_id) == []
     assert "Beleidigung" not in client.get("/staff/replies").text
     assert board.rows("SELECT id FROM outbox_activities WHERE type = 'Flag'") == []
+    board.drain()
     assert alice.server.posts() == []
     [report] = board.rows("SELECT * FROM reports")
     assert (report["incoming"], report["forwarded"], report["comment"]) == (0, None, "intern")
@@ -980,7 +990,8 @@ def test_limited_federation__only_allowed_servers_talk_to_the_board(
     deliver(board, alice, activity(alice, "Like", notice, "like-1"))
     assert reactions(board) == [(alice.id, "Like")]
     url = board.publish(board.login(), "Nur für Freunde")
-    wait_until(lambda: received(alice.server, "/inbox", "Create"), what="the allowed server")
+    board.drain()
+    assert received(alice.server, "/inbox", "Create"), "the allowed server"
 
     def refused_delivery() -> list[dict[str, Any]]:
         return board.rows(
@@ -990,7 +1001,7 @@ def test_limited_federation__only_allowed_servers_talk_to_the_board(
             social.authority,
         )
 
-    [row] = wait_until(refused_delivery, what="the refused delivery")
+    [row] = refused_delivery()
     assert row["state"] == "failed"
     assert "blocked or not allowed" in row["last_error"]
     assert received(social, "/inbox", "Create") == []
@@ -1031,6 +1042,7 @@ def test_report__of_an_account_from_the_blocks_page_is_forwarded_on_request(
 
     kept = submit(client, "/staff/blocks", "/staff/reports/new", target=alice.id, comment="Spam")
     assert kept.status_code == 303
+    board.drain()
     assert alice.server.posts(alice.inbox_path) == []  # recorded here only
     response = submit(
         client,
@@ -1042,7 +1054,8 @@ def test_report__of_an_account_from_the_blocks_page_is_forwarded_on_request(
     )
 
     assert response.status_code == 303
-    [request] = wait_until(lambda: alice.server.posts(alice.inbox_path), what="the Flag")
+    board.drain()
+    [request] = alice.server.posts(alice.inbox_path)
     sent = request.json()
     assert (sent["type"], sent["object"], sent["content"]) == ("Flag", [alice.id], "Spam")
     assert [row[1] for row in audit(board, "report.create")] == ["report.create"] * 2
@@ -1069,7 +1082,8 @@ def test_flag__about_a_shown_reply_is_forwarded_to_the_replys_server_through_the
     assert again.status_code == 303
     assert "cannot be forwarded" in flash(client.get("/staff/queue").text)
     assert submit(client, "/staff/queue", "/staff/reports/999/forward").status_code == 404
-    [request] = wait_until(lambda: alice.server.posts(alice.inbox_path), what="the Flag")
+    board.drain()
+    [request] = alice.server.posts(alice.inbox_path)
     sent = request.json()
     assert (sent["type"], sent["actor"]) == ("Flag", board.url("/actor"))
     assert set(sent["object"]) == {alice.id, note["id"]}

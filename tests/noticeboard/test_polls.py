@@ -11,7 +11,7 @@ import httpx
 from noticeboard.notices import service as notices
 from tests.noticeboard.boards import AP_JSON, RunningBoard, csrf_token
 from tests.noticeboard.test_isolation import add_follower
-from tests.support.fediverse import Fediverse, RemoteActor, wait_until
+from tests.support.fediverse import Fediverse, RemoteActor
 
 
 def post_poll(board: RunningBoard, **fields: str) -> int:
@@ -87,7 +87,8 @@ def test_fediverse_votes__count_once_per_actor(board: RunningBoard, fediverse: F
     assert send_vote(board, alice, notice_id, "Samstag", 2).status_code == 202  # a second choice
     assert send_vote(board, bob, notice_id, "Sonntag", 1).status_code == 202
     assert send_vote(board, bob, notice_id, "Gibt es nicht", 2).status_code == 202
-    wait_until(lambda: processed(board), timeout=10)
+    board.drain()
+    assert processed(board)
     assert totals(board, notice_id) == {"Samstag": 0, "Sonntag": 2, "Montag": 0}
     assert question(board, notice_id)["votersCount"] == 2
     assert board.rows("SELECT id FROM remote_posts") == []  # votes are not posts
@@ -100,7 +101,8 @@ def test_multiple_choice__counts_each_option_once(
     alice = fediverse.actor("alice")
     for n, name in enumerate(["Samstag", "Montag", "Montag"]):
         send_vote(board, alice, notice_id, name, n)
-    wait_until(lambda: processed(board), timeout=10)
+    board.drain()
+    assert processed(board)
     doc = question(board, notice_id)
     assert "anyOf" in doc
     assert totals(board, notice_id) == {"Samstag": 1, "Sonntag": 0, "Montag": 1}
@@ -114,7 +116,8 @@ def test_votes__are_ignored_after_closing_and_the_question_says_closed(
     board.clock.advance(timedelta(days=8))
     alice = fediverse.actor("alice")
     send_vote(board, alice, notice_id, "Samstag", 1)
-    wait_until(lambda: processed(board), timeout=10)
+    board.drain()
+    assert processed(board)
     assert totals(board, notice_id)["Samstag"] == 0
     assert question(board, notice_id)["closed"] == "2026-03-09T17:00:00Z"
     page = board.get(f"/notices/{notice_id}").text
@@ -130,16 +133,16 @@ def test_followers__get_one_batched_update_with_the_new_totals(
     voters = [fediverse.actor(name) for name in ("alice", "bob", "carla")]
     for n, actor in enumerate(voters):
         send_vote(board, actor, notice_id, "Montag", n)
-    wait_until(lambda: processed(board), timeout=10)
+    board.drain(periodic=False)  # the batched totals are sent by the flush below
+    assert processed(board)
     assert board.run_on_board(notices.flush_polls) == 1
-    assert (
-        board.run_on_board(lambda s: notices.flush_polls(s)) == 0
-    )  # nothing new: no second Update
+    assert board.run_on_board(notices.flush_polls) == 0  # nothing new: no second Update
 
     def updates() -> list[dict[str, Any]]:
         return [r.json() for r in fediverse.remote.posts(inbox) if r.json()["type"] == "Update"]
 
-    (update,) = wait_until(updates, timeout=10)
+    board.drain()
+    (update,) = updates()
     assert update["object"]["type"] == "Question"
     assert update["object"]["votersCount"] == 3
 

@@ -11,7 +11,7 @@ import pytest
 from federation import httpsig
 from federation.vocab import PUBLIC
 from tests.noticeboard.boards import AP_JSON, RunningBoard
-from tests.support.fediverse import Fediverse, Recorded, RemoteActor, wait_until
+from tests.support.fediverse import Fediverse, Recorded, RemoteActor
 
 MARKDOWN = """Wir treffen uns am **Samstag** im *Hof*.
 
@@ -36,11 +36,9 @@ def followers_on_the_fake(board: RunningBoard, fediverse: Fediverse) -> list[Rem
     actors = [*sharing, loner]
     for actor in actors:
         follow(board, actor)
-    wait_until(
-        lambda: len([f for f in board.followers() if f["state"] == "accepted"]) == 4,
-        what="four followers",
-    )
-    wait_until(lambda: not pending_deliveries(board), what="the Accepts to be delivered")
+    board.drain()
+    assert len([f for f in board.followers() if f["state"] == "accepted"]) == 4, "four followers"
+    assert not pending_deliveries(board), "the Accepts to be delivered"
     return actors
 
 
@@ -156,7 +154,9 @@ def test_publish__one_delivery_per_inbox_with_shared_inboxes_deduplicated(
     assert sorted(r["inbox"] for r in rows) == sorted(
         [fediverse.remote.url("/inbox"), actors[3].inbox]
     )
-    received = wait_until(lambda: len(creates(fediverse)) == 2 and creates(fediverse))
+    board.drain()
+    received = len(creates(fediverse)) == 2 and creates(fediverse)
+    assert received
     assert sorted(r.path for r in received) == ["/inbox", "/users/frank/inbox"]
     assert all(r.json()["object"]["id"] == url for r in received)
 
@@ -166,12 +166,14 @@ def test_publish__create_is_signed_with_the_key_of_the_actor_document(
 ) -> None:
     alice = fediverse.actor("alice")
     follow(board, alice)
-    wait_until(lambda: board.followers(), what="the follower")
+    board.drain()
+    assert board.followers(), "the follower"
     staff = board.login()
 
     board.publish(staff, "Hoffest", "Text")
 
-    [create] = wait_until(lambda: creates(fediverse), what="the Create")
+    board.drain()
+    [create] = creates(fediverse)
     assert create.path == "/inbox"
     parsed = httpsig.parse_signature("POST", create.target, create.headers)
     assert not isinstance(parsed, httpsig.SignatureError), parsed
@@ -194,7 +196,8 @@ def test_publish__pending_followers_get_nothing(make_board: Any, fediverse: Fedi
     board = make_board(AUSHANG_FEDERATION_APPROVE_FOLLOWERS="true")
     alice = fediverse.actor("alice")
     follow(board, alice)
-    wait_until(lambda: board.followers(), what="the pending follower")
+    board.drain()
+    assert board.followers(), "the pending follower"
     staff = board.login()
 
     board.publish(staff, "Hoffest", "Text")
@@ -235,10 +238,11 @@ def test_publish__cli_post_stores_federates_and_delivers(
 ) -> None:
     alice = fediverse.actor("alice")
     follow(board, alice)
-    wait_until(lambda: board.followers(), what="the follower")
-    wait_until(lambda: not pending_deliveries(board), what="the Accept")
+    board.drain()
+    assert board.followers(), "the follower"
+    assert not pending_deliveries(board), "the Accept"
 
-    result = board.cli(
+    result = board.cli_process(  # the installed script
         "post", "--title", "Sperrmüll", "--body", "Am *Montag* <b>früh</b>", "--category", "Müll"
     )
 
@@ -259,7 +263,8 @@ def test_publish__cli_post_stores_federates_and_delivers(
     assert delivery["inbox"] == fediverse.remote.url("/inbox")
     # The CLI stamps with the real clock; move the board's clock past it so the worker sends.
     board.clock.set(datetime.now(UTC) + timedelta(minutes=1))
-    [create] = wait_until(lambda: creates(fediverse), what="the Create from the CLI notice")
+    board.drain()
+    [create] = creates(fediverse)
     assert create.json()["object"]["id"] == url
     parsed = httpsig.parse_signature("POST", create.target, create.headers)
     assert not isinstance(parsed, httpsig.SignatureError)

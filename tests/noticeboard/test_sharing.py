@@ -23,7 +23,7 @@ from noticeboard.notices import service as notices
 from noticeboard.notices.forms import NoticeDraft
 from noticeboard.results import Ok, Refused
 from tests.noticeboard.boards import MutableClock, RunningBoard, csrf_token
-from tests.support.fediverse import AS_CONTEXT, FakeServer, Fediverse, RemoteActor, wait_until
+from tests.support.fediverse import AS_CONTEXT, FakeServer, Fediverse, RemoteActor
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 AUSHANG_CONTEXT = {"aushang": "https://aushang.org/ns#", "noticeKind": "aushang:noticeKind"}
@@ -253,7 +253,8 @@ def deliver(board: RunningBoard, actor: RemoteActor, activity: dict[str, Any]) -
         done = rows and (rows[0]["state"] != "pending" or rows[0]["last_error"])
         return rows[0] if done else None
 
-    row = wait_until(settled, timeout=10, what=f"processing of {activity['id']}")
+    board.drain()
+    row = settled()
     assert row == {"state": "done", "last_error": None}, row
 
 
@@ -283,9 +284,9 @@ def partner(
 
 def accept_follow(board: RunningBoard, actor: RemoteActor) -> None:
     """The partner accepts the board's (latest) Follow, as Aushang and Mastodon do."""
-    follows = wait_until(
-        lambda: received(actor.server, actor.inbox_path, "Follow"), what="the board's Follow"
-    )
+    board.drain()
+    follows = received(actor.server, actor.inbox_path, "Follow")
+    assert follows, "the board's Follow"
     follow = follows[-1]
     assert (follow["actor"], follow["object"]) == (board.actor_id, actor.id)
     accept = {
@@ -483,12 +484,9 @@ def test_share__copy_is_on_the_board_and_announced_to_followers_and_the_author(
         note["url"],
     )
     assert copy["create_activity_id"] is None  # not ours: no Create, only an Announce
-    [to_kim] = wait_until(
-        lambda: received(kim.server, "/inbox", "Announce"), what="the Announce to the follower"
-    )
-    [to_alice] = wait_until(
-        lambda: received(alice.server, "/inbox", "Announce"), what="the Announce to the author"
-    )
+    board.drain()
+    [to_kim] = received(kim.server, "/inbox", "Announce")  # the Announce to the follower
+    [to_alice] = received(alice.server, "/inbox", "Announce")  # the Announce to the author
     assert to_kim == to_alice
     assert (to_kim["id"], to_kim["actor"], to_kim["object"]) == (
         copy["announce_id"],
@@ -587,9 +585,8 @@ def test_rule__daily_cap_counts_per_board_local_day(
     copy = live_copy(board, third["id"])
     assert copy is not None and (copy["kind"], copy["title"]) == ("event", "Kinderkino")
     assert copy["event_start"] == "2026-03-20T15:00:00.000000Z"
-    wait_until(
-        lambda: len(received(alice.server, "/inbox", "Announce")) == 2, what="both Announces"
-    )
+    board.drain()
+    assert len(received(alice.server, "/inbox", "Announce")) == 2, "both Announces"
     assert sorted(a["object"] for a in received(alice.server, "/inbox", "Announce")) == [
         first["id"],
         third["id"],
@@ -716,15 +713,18 @@ def test_delete__by_the_author_removes_the_copy_and_sends_undo_announce(
     follow_partner(board, alice)
     note = send_post(board, alice, note_of(alice, 1, "Tauschbörse im Keller"))
     notice_id = share(board, note["id"])
-    [announce] = wait_until(lambda: received(kim.server, "/inbox", "Announce"), what="Announce")
+    board.drain()
+    [announce] = received(kim.server, "/inbox", "Announce")
 
     deliver(board, alice, delete(alice, note["id"], "delete-1"))
 
     assert live_copy(board, note["id"]) is None
     assert board.get(f"/notices/{notice_id}").status_code == 410
     assert "Tauschbörse im Keller" not in board.get("/").text
-    [undo] = wait_until(lambda: received(kim.server, "/inbox", "Undo"), what="Undo to kim")
-    [to_author] = wait_until(lambda: received(alice.server, "/inbox", "Undo"), what="to alice")
+    board.drain()
+    [undo] = received(kim.server, "/inbox", "Undo")
+    board.drain()
+    [to_author] = received(alice.server, "/inbox", "Undo")
     assert undo == to_author
     assert (undo["actor"], undo["object"]["type"], undo["object"]["id"]) == (
         board.actor_id,
@@ -837,7 +837,8 @@ def test_network_forms__follow_share_unshare_and_rules_work_for(
     unshared = form_post(client, "/staff/network/unshare", url=note["id"])
     assert flash(client, unshared) == "Nicht mehr geteilt."
     assert live_copy(board, note["id"]) is None
-    wait_until(lambda: received(alice.server, "/inbox", "Undo"), what="the Undo{Announce}")
+    board.drain()
+    assert received(alice.server, "/inbox", "Undo"), "the Undo{Announce}"
     copy_address = board.url(f"/notices/{live_copy(board, other['id'])['id']}")
     by_copy = form_post(client, "/staff/network/unshare", url=copy_address)
     assert flash(client, by_copy) == "Nicht mehr geteilt."
@@ -866,9 +867,8 @@ def test_network_forms__follow_share_unshare_and_rules_work_for(
     unfollowed = form_post(client, "/staff/network/follow", target=alice.id, action="unfollow")
     assert flash(client, unfollowed) == "Das Brett folgt diesem Konto nicht mehr."
     assert following_state(board, alice) is None
-    [undo] = wait_until(
-        lambda: received(alice.server, alice.inbox_path, "Undo"), what="the Undo{Follow}"
-    )
+    board.drain()
+    [undo] = received(alice.server, alice.inbox_path, "Undo")  # the Undo{Follow}
     assert undo["object"]["type"] == "Follow"
 
 
@@ -903,6 +903,7 @@ def test_network_forms__moderators_may_look_but_get_403(
         assert "Das dürfen Sie leider nicht." in response.text
 
     assert following_state(board, bob) is None
+    board.drain()
     assert received(bob.server, bob.inbox_path, "Follow") == []
     assert live_copy(board, shared["id"]) is not None
     assert live_copy(board, waiting["id"]) is None
@@ -916,7 +917,8 @@ def test_follower_counts__one_row_per_board_local_day(
     board: RunningBoard, fediverse: Fediverse, clock: MutableClock
 ) -> None:
     # The minute loop counts at start already.
-    wait_until(lambda: board.rows("SELECT * FROM follower_counts"), what="the first count")
+    board.drain()
+    assert board.rows("SELECT * FROM follower_counts"), "the first count"
     followed_by(board, fediverse.actor("kim", server=fediverse.servers["other.example"]))
     at(clock, 10)
     on_board(board, lambda s: network.record_follower_count(s))

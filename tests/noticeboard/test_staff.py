@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.noticeboard.boards import RunningBoard, csrf_token
-from tests.support.fediverse import Fediverse, RemoteActor, wait_until
+from tests.support.fediverse import Fediverse, RemoteActor
 
 
 def login_form(board: RunningBoard, client: httpx.Client, **fields: str) -> httpx.Response:
@@ -200,7 +200,8 @@ def test_compose__publish_shows_the_inbox_count_on_the_dashboard(
     ]
     for actor in actors:
         actor.post(board.inbox, actor.follow(board.actor_id), now=board.clock.now)
-    wait_until(lambda: len(board.followers()) == 3, what="three followers")
+    board.drain()
+    assert len(board.followers()) == 3, "three followers"
     client = board.login()
 
     response = board.compose(client, "Hoffest", "Text")

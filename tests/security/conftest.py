@@ -21,11 +21,12 @@ from tests.noticeboard.boards import (
     clock,
     fediverse,
     make_board,
+    served_board,
 )
 from tests.security.helpers import assert_nothing_stored
 from tests.support.fediverse import shared_fediverse
 
-__all__ = ["board", "clock", "fediverse", "make_board", "shared_board"]
+__all__ = ["board", "clock", "fediverse", "make_board", "served_board", "shared_board"]
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +34,9 @@ def _module_board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningB
     world = shared_fediverse()
     clock = MutableClock(START, tick=timedelta(milliseconds=1))
     env = {"AUSHANG_FEDERATION_ALLOW_PRIVATE": ",".join(world.allow_private)}
-    running = RunningBoard(tmp_path_factory.mktemp("shared-board"), clock, env)
-    running.initialise()
+    # served: some of its refusals are of raw bytes sent over TCP
+    running = RunningBoard(tmp_path_factory.mktemp("shared-board"), clock, env, serve=True)
+    running.initialise_from_template()
     running.start()
     yield running
     running.stop()

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from federation import httpsig
 from tests.noticeboard.boards import RunningBoard
 from tests.support.fediverse import AS_CONTEXT, FakeServer, Fediverse, Recorded, RemoteActor
+from tests.support.fediverse import client as remote_client
 
 AP_JSON = "application/activity+json"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -83,7 +84,7 @@ def body_of(activity: Any) -> bytes:
 
 def send(url: str, body: bytes, headers: Mapping[str, str] | Iterable[tuple[str, str]]):
     """POST exactly these bytes and headers (a list of pairs keeps duplicate headers)."""
-    with httpx.Client(timeout=15, trust_env=False) as client:
+    with remote_client(timeout=15) as client:
         return client.post(url, content=body, headers=headers)
 
 

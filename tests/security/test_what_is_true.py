@@ -22,7 +22,7 @@ from tests.security.helpers import (
     scripted,
     signed_post,
 )
-from tests.support.fediverse import AS_CONTEXT, Fediverse, RemoteActor, wait_until
+from tests.support.fediverse import AS_CONTEXT, Fediverse, RemoteActor
 
 
 @pytest.fixture
@@ -36,7 +36,8 @@ def follow_of(board: RunningBoard, actor: RemoteActor, suffix: str = "follow-1")
 
 def accepted(board: RunningBoard, response, activity_id: str) -> None:
     assert response.status_code == 202, response.text
-    wait_until(lambda: processed(board, activity_id), what=f"processing of {activity_id}")
+    board.drain()
+    assert processed(board, activity_id), f"processing of {activity_id}"
 
 
 def posts(board: RunningBoard) -> dict[str, dict]:

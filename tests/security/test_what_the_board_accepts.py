@@ -28,7 +28,8 @@ from tests.security.helpers import (
     send,
     signed_post,
 )
-from tests.support.fediverse import Fediverse, RemoteActor, wait_until
+from tests.support.fediverse import Fediverse, RemoteActor
+from tests.support.fediverse import client as remote_client
 
 MIB = 1_048_576
 
@@ -52,8 +53,9 @@ def no_5xx(*responses: httpx.Response | int) -> None:
 
 
 def test_rule_16__body_over_one_mebibyte_with_content_length_is_413_without_reading_it(
-    board: RunningBoard,
+    served_board: RunningBoard,
 ) -> None:
+    board = served_board  # raw bytes over TCP
     # Only the headers and a few bytes are sent: the answer must come without the rest.
     head = (
         f"POST /users/nordstadt/inbox HTTP/1.1\r\nHost: {board.authority}\r\n"
@@ -66,7 +68,9 @@ def test_rule_16__body_over_one_mebibyte_with_content_length_is_413_without_read
     assert_nothing_stored(board)
 
 
-def test_rule_16__chunked_body_over_one_mebibyte_is_413(board: RunningBoard) -> None:
+def test_rule_16__chunked_body_over_one_mebibyte_is_413(served_board: RunningBoard) -> None:
+    board = served_board  # the body streams in over TCP
+
     def chunks() -> Iterator[bytes]:
         yield b'{"id": "https://x.example/1", "type": "Note", "content": "'
         for _ in range(40):
@@ -235,7 +239,8 @@ def test_rule_17__unknown_or_unhandled_activity_type_is_202_and_ignored(
     response = alice.post(board.inbox, sent, now=board.clock.now)
 
     assert response.status_code == 202, response.text
-    wait_until(lambda: processed(board, sent["id"]), what="processing")
+    board.drain()
+    assert processed(board, sent["id"]), "processing"
     assert board.value("SELECT state FROM inbox_activities WHERE id = ?", sent["id"]) == "done"
     assert board.followers() == []
     assert board.rows("SELECT * FROM remote_posts") == []
@@ -261,7 +266,8 @@ def test_rule_17__create_of_an_unknown_object_type_is_202_and_ignored(
     response = alice.post(board.inbox, sent, now=board.clock.now)
 
     assert response.status_code == 202, response.text
-    wait_until(lambda: processed(board, sent["id"]), what="processing")
+    board.drain()
+    assert processed(board, sent["id"]), "processing"
     assert board.value("SELECT state FROM inbox_activities WHERE id = ?", sent["id"]) == "done"
     assert board.rows("SELECT * FROM remote_posts") == []
 
@@ -451,7 +457,8 @@ def test_hostile__content_length_that_is_not_a_number(
     assert_nothing_stored(board)
 
 
-def test_hostile__content_length_longer_than_the_body(board: RunningBoard) -> None:
+def test_hostile__content_length_longer_than_the_body(served_board: RunningBoard) -> None:
+    board = served_board  # raw bytes over TCP
     import socket
     from contextlib import closing
 
@@ -540,11 +547,12 @@ def test_hostile__query_strings_on_the_inbox_url(
         )
         assert response.status_code in (202, 401), (query[:20], response.status_code)
 
-    unsigned = httpx.post(
-        board.inbox + "?x=1",
-        content=body_of(follow_of(board, alice, "unsigned")),
-        headers={"Content-Type": AP_JSON},
-    )
+    with remote_client() as client:
+        unsigned = client.post(
+            board.inbox + "?x=1",
+            content=body_of(follow_of(board, alice, "unsigned")),
+            headers={"Content-Type": AP_JSON},
+        )
     refused(unsigned, 401, "not signed")
 
 
@@ -577,7 +585,8 @@ def test_hostile__duplicate_json_keys_are_read_consistently(
 
     assert response.status_code in (202, 400), response.text
     if response.status_code == 202:
-        wait_until(lambda: processed(board, follow_id), what="processing")
+        board.drain()
+        assert processed(board, follow_id), "processing"
         assert [f["actor_id"] for f in board.followers()] == [alice.id]
     forged = bob.post(board.inbox, body, now=board.clock.now)
     assert forged.status_code in (400, 401), forged.text

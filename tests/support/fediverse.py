@@ -64,6 +64,41 @@ def wait_until(
         time.sleep(interval)
 
 
+# --------------------------------------------------------------------------- in-process boards
+
+_IN_PROCESS: dict[str, httpx.BaseTransport] = {}
+_IN_PROCESS_LOCK = threading.Lock()
+
+
+def serve_in_process(authority: str, transport: httpx.BaseTransport | None) -> None:
+    """Let `client()` reach `authority` (host:port) through `transport`; None forgets it."""
+    with _IN_PROCESS_LOCK:
+        if transport is None:
+            _IN_PROCESS.pop(authority, None)
+        else:
+            _IN_PROCESS[authority] = transport
+
+
+class _Router(httpx.BaseTransport):
+    """Requests to a board running in-process go to its app; all others over the network."""
+
+    def __init__(self) -> None:
+        self._network = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with _IN_PROCESS_LOCK:
+            transport = _IN_PROCESS.get(request.url.netloc.decode("ascii"))
+        return (transport or self._network).handle_request(request)
+
+    def close(self) -> None:
+        self._network.close()
+
+
+def client(*, timeout: float = 10.0) -> httpx.Client:
+    """An HTTP client as a remote server uses it, that reaches in-process boards too."""
+    return httpx.Client(timeout=timeout, trust_env=False, transport=_Router())
+
+
 # --------------------------------------------------------------------------- event loop
 
 
@@ -490,8 +525,8 @@ class RemoteActor:
                 headers[name] = value
         if tamper is not None:
             body = tamper(body)
-        with httpx.Client(timeout=timeout, trust_env=False) as client:
-            return client.post(url, content=body, headers=headers)
+        with client(timeout=timeout) as remote:
+            return remote.post(url, content=body, headers=headers)
 
 
 def person_document(
