@@ -28,6 +28,7 @@ USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,31}")
 INVITATION_GONE = N_("This invitation link is not valid any more.")
 NAME_TAKEN = N_("This user name is taken. Please choose another one.")
 NO_SUCH_ACCOUNT = N_("There is no such staff account.")
+WRONG_SIGN_IN = N_("Wrong user name or password.")
 LAST_OWNER = N_("The board needs at least one active owner.")
 
 
@@ -94,7 +95,7 @@ async def accept_invitation(
     invitation = await open_invitation(state, token)
     if invitation is None:
         return Refused(INVITATION_GONE)
-    password_hash = passwords.hash_password(password)
+    password_hash = await passwords.hash_password_off_loop(password)
     now = state.clock()
     async with state.db.transaction() as conn:
         if await store.username_taken(conn, name):  # checked first: the link stays unused
@@ -107,13 +108,24 @@ async def accept_invitation(
     return Ok(staff_id)
 
 
+async def authenticate(state: BoardState, username: str, password: str) -> Result[int]:
+    """Check a sign-in; Ok(account id). An unknown name, a deactivated account and a wrong
+    password cost the same work and get the same answer (rule H6)."""
+    row = await store.get_staff_by_username(state.db, normalise_username(username))
+    usable = row is not None and bool(row["active"])
+    stored = row["password_hash"] if row is not None and usable else None
+    if not await passwords.check_password(password, stored) or row is None:
+        return Refused(WRONG_SIGN_IN)
+    return Ok(int(row["id"]))
+
+
 async def add_staff(state: BoardState, username: str, role: str, password: str) -> Result[int]:
     """Create an account directly (command line)."""
     name = normalise_username(username)
     problem = _username_problem(name) or _role_problem(role) or _password_problem(password)
     if problem:
         return Refused(problem)
-    password_hash = passwords.hash_password(password)
+    password_hash = await passwords.hash_password_off_loop(password)
     now = state.clock()
     async with state.db.transaction() as conn:
         if await store.username_taken(conn, name):
@@ -138,6 +150,8 @@ async def set_active(state: BoardState, username: str, active: bool) -> Result[b
                 return Ok(False)
             if not active and row["role"] == "owner":
                 await _keep_an_owner(conn)
+            if not active:
+                await store.delete_sessions_of(conn, row["id"])
             action = "staff.activate" if active else "staff.deactivate"
             await audit.record(conn, action, username, state.clock())
     except _NoOwnerLeft:
@@ -166,18 +180,42 @@ async def set_role(state: BoardState, username: str, role: str) -> Result[bool]:
     return Ok(True)
 
 
-async def change_password(state: BoardState, staff_id: int, current: str, new: str) -> Result[None]:
-    """Change one's own password; the current one must be given."""
+async def change_password(
+    state: BoardState, staff_id: int, current: str, new: str, *, keep_session: int
+) -> Result[int]:
+    """Change one's own password; the current one must be given. Every other session of the
+    account ends (whoever else was signed in with the old password is out); Ok(how many)."""
     row = await store.get_staff_by_id(state.db, staff_id)
-    if row is None or not passwords.verify_password(current, row["password_hash"]):
+    stored = row["password_hash"] if row is not None else None
+    if not await passwords.check_password(current, stored) or row is None:
         return Refused(N_("The current password is not right."))
     problem = _password_problem(new)
     if problem:
         return Refused(problem)
+    password_hash = await passwords.hash_password_off_loop(new)
     async with state.db.transaction() as conn:
-        await store.set_staff_password(conn, staff_id, passwords.hash_password(new))
+        await store.set_staff_password(conn, staff_id, password_hash)
+        ended = await store.delete_sessions_of(conn, staff_id, keep_session)
         await audit.record(conn, "staff.password", row["username"], state.clock())
-    return Ok(None)
+    return Ok(ended)
+
+
+async def reset_password(state: BoardState, username: str, password: str) -> Result[int]:
+    """Set an account's password on the server (a locked-out owner) and end all its sessions;
+    Ok(how many sessions ended)."""
+    name = normalise_username(username)
+    row = await store.get_staff_by_username(state.db, name)
+    if row is None:
+        return Refused(NO_SUCH_ACCOUNT)
+    problem = _password_problem(password)
+    if problem:
+        return Refused(problem)
+    password_hash = await passwords.hash_password_off_loop(password)
+    async with state.db.transaction() as conn:
+        await store.set_staff_password(conn, row["id"], password_hash)
+        ended = await store.delete_sessions_of(conn, row["id"])
+        await audit.record(conn, "staff.reset_password", name, state.clock(), f"{ended}")
+    return Ok(ended)
 
 
 class _NoOwnerLeft(Exception):
