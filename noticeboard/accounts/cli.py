@@ -27,7 +27,10 @@ def register(command: AddCommand) -> dict[str, Handler]:
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=passwords.ROLES)
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    invite = staff("invite", "Make a one-time invitation link for a new team member.")
+    invite = staff(
+        "invite", "Make a one-time link with which a new team member sets their password."
+    )
+    invite.add_argument("username", help="the new account's user name")
     invite.add_argument("--role", required=True, choices=passwords.ROLES)
     staff_list = staff("list", "List the staff accounts.")
     staff_list.add_argument("--json", action="store_true", help="print a JSON array")
@@ -59,9 +62,12 @@ def run_staff(config: Config, args: argparse.Namespace) -> int:
     if args.action == "list":
         return _staff_list(config, args.json)
     if args.action == "invite":
-        invitation = check(with_state(config, lambda state: service.invite(state, args.role)))
+        invitation = check(
+            with_state(config, lambda state: service.invite(state, args.role, args.username))
+        )
         print(
-            f"Invitation link ({invitation.role}, valid once until {invitation.expires:%Y-%m-%d}):"
+            f"Invitation link for {invitation.username} ({invitation.role}, "
+            f"valid once until {invitation.expires:%Y-%m-%d}):"
         )
         print(invitation.link)
         return 0

@@ -36,6 +36,7 @@ LAST_OWNER = N_("The board needs at least one active owner.")
 class Invitation:
     token: str
     role: str
+    username: str
     link: str
     expires: datetime
 
@@ -66,45 +67,51 @@ def _role_problem(role: str) -> str | None:
     return None
 
 
-async def invite(state: BoardState, role: str) -> Result[Invitation]:
-    """Make a one-time link with which someone sets up their own account."""
-    problem = _role_problem(role)
+async def invite(state: BoardState, role: str, username: str) -> Result[Invitation]:
+    """Make a one-time link with which someone sets the password of an account named by the
+    owner: the invitation form never has to say whether a user name exists (rule H6)."""
+    name = normalise_username(username)
+    problem = _username_problem(name) or _role_problem(role)
     if problem:
         return Refused(problem)
     token = secrets.token_urlsafe(32)
     now = state.clock()
     expires = now + INVITATION_LIFETIME
     async with state.db.transaction() as conn:
-        await store.insert_invitation(conn, token_hash(token), role, audit.acting(), now, expires)
-        await audit.record(conn, "staff.invite", role, now)
-    return Ok(Invitation(token, role, f"{state.urls.base}/invitation/{token}", expires))
+        if await store.username_taken(conn, name) or await store.name_invited(conn, name, now):
+            return Refused(NAME_TAKEN)
+        await store.insert_invitation(
+            conn, token_hash(token), role, name, audit.acting(), now, expires
+        )
+        await audit.record(conn, "staff.invite", f"{name} ({role})", now)
+    link = f"{state.urls.base}/invitation/{token}"
+    return Ok(Invitation(token, role, name, link, expires))
 
 
 async def open_invitation(state: BoardState, token: str) -> Row | None:
     return await store.get_open_invitation(state.db, token_hash(token), state.clock())
 
 
-async def accept_invitation(
-    state: BoardState, token: str, username: str, password: str
-) -> Result[int]:
-    """Create the account an invitation is for; the link works only once."""
-    name = normalise_username(username)
-    problem = _username_problem(name) or _password_problem(password)
+async def accept_invitation(state: BoardState, token: str, password: str) -> Result[int]:
+    """Create the account an invitation is for, with the password its holder chose; the link
+    works only once."""
+    problem = _password_problem(password)
     if problem:
         return Refused(problem)
     invitation = await open_invitation(state, token)
     if invitation is None:
         return Refused(INVITATION_GONE)
     password_hash = await passwords.hash_password_off_loop(password)
-    now = state.clock()
+    name, role, now = invitation["username"], invitation["role"], state.clock()
     async with state.db.transaction() as conn:
-        if await store.username_taken(conn, name):  # checked first: the link stays unused
-            return Refused(NAME_TAKEN)
+        # An account of that name made meanwhile (command line) makes the link void.
+        if await store.username_taken(conn, name):
+            return Refused(INVITATION_GONE)
         if not await store.use_invitation(conn, token_hash(token), now):
             return Refused(INVITATION_GONE)
-        staff_id = await store.insert_staff(conn, name, password_hash, invitation["role"], now)
+        staff_id = await store.insert_staff(conn, name, password_hash, role, now)
         with audit.acting_as(name):
-            await audit.record(conn, "staff.join", f"{name} ({invitation['role']})", now)
+            await audit.record(conn, "staff.join", f"{name} ({role})", now)
     return Ok(staff_id)
 
 

@@ -73,22 +73,35 @@ async def insert_invitation(
     conn: aiosqlite.Connection,
     token_hash: str,
     role: str,
+    username: str,
     created_by: str,
     now: datetime,
     expires: datetime,
 ) -> None:
     await conn.execute(
-        "INSERT INTO staff_invitations (token_hash, role, created_by, created, expires) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (token_hash, role, created_by, to_db_time(now), to_db_time(expires)),
+        "INSERT INTO staff_invitations (token_hash, role, username, created_by, created, expires)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (token_hash, role, username, created_by, to_db_time(now), to_db_time(expires)),
     )
 
 
 async def get_open_invitation(db: Database, token_hash: str, now: datetime) -> Row | None:
+    """An unused, unexpired invitation (one made before invitations named their account is
+    not valid any more)."""
     return await db.fetchone(
-        "SELECT * FROM staff_invitations WHERE token_hash = ? AND used IS NULL AND expires > ?",
+        "SELECT * FROM staff_invitations WHERE token_hash = ? AND used IS NULL AND expires > ? "
+        "AND username IS NOT NULL",
         (token_hash, to_db_time(now)),
     )
+
+
+async def name_invited(conn: aiosqlite.Connection, username: str, now: datetime) -> bool:
+    """Whether an open invitation holds this user name."""
+    rows = await conn.execute_fetchall(
+        "SELECT 1 FROM staff_invitations WHERE username = ? AND used IS NULL AND expires > ?",
+        (username, to_db_time(now)),
+    )
+    return bool(list(rows))
 
 
 async def use_invitation(conn: aiosqlite.Connection, token_hash: str, now: datetime) -> bool:

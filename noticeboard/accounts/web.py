@@ -41,7 +41,8 @@ async def login(request: Request) -> Response:
     form = await read_form(request)
     ip = request.client.host if request.client else "?"
     username = service.normalise_username(form_field(form, "username"))[:64]
-    retry = rt.limits.login.hit(ip) or rt.limits.account.wait(username, _seconds(rt))
+    now = _seconds(rt)
+    retry = rt.limits.login.hit(ip, now) or rt.limits.account.wait(username, now)
     if retry is not None:
         return _too_many_attempts(request, retry)
     result = await service.authenticate(rt.state, username, form_field(form, "password"))
@@ -100,7 +101,9 @@ async def accounts(request: Request) -> Response:
 @requires("owner")
 async def invite(request: Request) -> Response:
     form = await read_form(request)
-    result = await service.invite(runtime(request).state, form_field(form, "role"))
+    result = await service.invite(
+        runtime(request).state, form_field(form, "role"), form_field(form, "username")
+    )
     if not isinstance(result, Ok):
         flash(request, result.reason)
         return RedirectResponse("/staff/accounts", status_code=303)
@@ -148,33 +151,32 @@ async def change_account(request: Request) -> Response:
 
 
 async def invitation(request: Request) -> Response:
-    """The page an invitation link opens: choose a user name and password."""
+    """The page an invitation link opens: the account's name, and a password to choose."""
     rt = runtime(request)
     token = request.path_params["token"]
-    if await service.open_invitation(rt.state, token) is None:
+    found = await service.open_invitation(rt.state, token)
+    if found is None:
         return rt.renderer.error(request, 404, service.INVITATION_GONE)
     if request.method == "GET":
-        return rt.renderer.page(
-            request, "invitation.html", error=None, username="", page_title=N_("Join the team")
-        )
+        return _invitation_page(request, found["username"])
     form = await read_form(request)
-    username = form_field(form, "username")
     password = form_field(form, "password")
     if password != form_field(form, "password_again"):
-        return _invitation_error(request, N_("The two passwords are not the same."), username)
-    result = await service.accept_invitation(rt.state, token, username, password)
+        error = N_("The two passwords are not the same.")
+        return _invitation_page(request, found["username"], error)
+    result = await service.accept_invitation(rt.state, token, password)
     if not isinstance(result, Ok):
-        return _invitation_error(request, result.reason, username)
+        return _invitation_page(request, found["username"], result.reason)
     flash(request, N_("Your account is ready. Please sign in."))
     return RedirectResponse("/login", status_code=303)
 
 
-def _invitation_error(request: Request, message: str, username: str) -> Response:
+def _invitation_page(request: Request, username: str, error: str | None = None) -> Response:
     return runtime(request).renderer.page(
         request,
         "invitation.html",
-        status_code=400,
-        error=message,
+        status_code=400 if error else 200,
+        error=error,
         username=username,
         page_title=N_("Join the team"),
     )
