@@ -8,10 +8,14 @@ import functools
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+T = TypeVar("T")
 ROLES = ("owner", "editor", "moderator")
 _N, _R, _P = 2**14, 8, 1
 
@@ -49,16 +53,27 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
+# At most two hashes at once (16 MiB each): a burst of sign-ins queues in the worker threads
+# and leaves the event loop a core.
+_HASHING = threading.BoundedSemaphore(2)
+
+
+def _bounded(work: Callable[..., T], *args: str) -> T:
+    with _HASHING:
+        return work(*args)
+
+
 async def check_password(password: str, stored: str | None) -> bool:
     """Verify in a worker thread, so that hashing never stalls the event loop; without a
     stored hash (unknown or deactivated account) the same work is done against a dummy."""
-    matches = await asyncio.to_thread(verify_password, password, stored or _dummy_hash())
+    dummy = await asyncio.to_thread(_dummy_hash) if stored is None else ""
+    matches = await asyncio.to_thread(_bounded, verify_password, password, stored or dummy)
     return matches and stored is not None
 
 
 async def hash_password_off_loop(password: str) -> str:
     """hash_password in a worker thread."""
-    return await asyncio.to_thread(hash_password, password)
+    return await asyncio.to_thread(_bounded, hash_password, password)
 
 
 def new_csrf_token() -> str:
