@@ -47,15 +47,7 @@ async def login(request: Request) -> Response:
         return _too_many_attempts(request, retry)
     result = await service.authenticate(rt.state, username, form_field(form, "password"))
     if not isinstance(result, Ok):
-        if rt.limits.account.fail(username, _seconds(rt)):
-            log.warning(
-                "sign-in for user name %r paused for %d minutes after %d failed attempts "
-                "(the last from %s)",
-                username,
-                rt.limits.account.window // 60,
-                rt.limits.account.limit,
-                ip,
-            )
+        _count_failure(rt, username, ip)
         return rt.renderer.page(
             request,
             "login.html",
@@ -65,11 +57,33 @@ async def login(request: Request) -> Response:
             next=form_field(form, "next"),
         )
     rt.limits.account.clear(username)
-    token = await sessions.start(rt.state, result.value, request.headers.get("user-agent", ""))
+    await _start_session(request, result.value)
+    return RedirectResponse(_safe_next(form_field(form, "next")), status_code=303)
+
+
+def _count_failure(rt: Runtime, username: str, ip: str) -> None:
+    """Count a failed sign-in for the name; tell the admin when it pauses the name (rule H7)."""
+    if rt.limits.account.fail(username, _seconds(rt)):
+        log.warning(
+            "sign-in for user name %r paused for %d minutes after %d failed attempts "
+            "(the last from %s)",
+            username,
+            rt.limits.account.window // 60,
+            rt.limits.account.limit,
+            ip,
+        )
+
+
+async def _start_session(request: Request, staff_id: int) -> None:
+    """A new server-side session in a fresh cookie; a session the browser held before ends."""
+    state = runtime(request).state
+    previous = request.session.get(SESSION_KEY)
+    if isinstance(previous, str):
+        await sessions.end(state, previous)
+    token = await sessions.start(state, staff_id, request.headers.get("user-agent", ""))
     request.session.clear()
     request.session[SESSION_KEY] = token
     request.session["csrf"] = passwords.new_csrf_token()
-    return RedirectResponse(_safe_next(form_field(form, "next")), status_code=303)
 
 
 def _seconds(rt: Runtime) -> float:
