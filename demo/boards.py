@@ -81,6 +81,7 @@ class Board:
                 "AUSHANG_FEDERATION_ALLOW_PRIVATE": ",".join(p.authority for p in partners),
                 "AUSHANG_FEDERATION_CA_BUNDLE": str(files.ca_certfile),
                 "AUSHANG_ADMIN_PASSWORD": self.password,
+                "AUSHANG_STAFF_FIRST_OWNER": "admin",
                 "PYTHONUNBUFFERED": "1",
             }
         )

@@ -34,6 +34,7 @@ from noticeboard.participation import web as participation_web
 from noticeboard.remote import federation_client
 from noticeboard.runtime import Runtime, build_runtime
 from noticeboard.state import BoardNotInitialised, open_state
+from noticeboard.web.private import SESSION_COOKIE, NoStore
 from noticeboard.web.rendering import TEMPLATES_DIR
 
 log = logging.getLogger("noticeboard")
@@ -129,10 +130,11 @@ def create_app(
         routes=[*ROUTES, Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")],
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(NoStore),
             Middleware(
                 SessionMiddleware,
                 secret_key=read_session_secret(config),
-                session_cookie="aushang_session",
+                session_cookie=SESSION_COOKIE,
                 same_site="lax",
                 https_only=config.scheme == "https",
                 max_age=14 * 86400,

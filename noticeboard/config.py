@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,6 +47,13 @@ class NoticesConfig:
 
 
 @dataclass(frozen=True)
+class StaffConfig:
+    first_owner: str = ""  # the first account's name; empty: `aushang init` makes one up
+    idle_timeout: timedelta = timedelta(hours=8)
+    session_lifetime: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True)
 class Config:
     base_url: str
     data_dir: Path
@@ -57,6 +66,7 @@ class Config:
     contact: Contact = field(default_factory=Contact)
     federation: FederationConfig = field(default_factory=FederationConfig)
     notices: NoticesConfig = field(default_factory=NoticesConfig)
+    staff: StaffConfig = field(default_factory=StaffConfig)
     source: Path | None = None
 
     @property
@@ -77,7 +87,7 @@ class Config:
         return f"@{self.username}@{self.host}"
 
 
-_SECTIONS = ("contact", "federation", "notices", "hashtags")
+_SECTIONS = ("contact", "federation", "notices", "hashtags", "staff")
 _TOP_LEVEL_KEYS = {
     "base_url", "data_dir", "username", "name", "summary", "language", "timezone", "icon",
     *_SECTIONS,
@@ -137,6 +147,7 @@ def _build(raw: dict[str, Any], source: Path) -> Config:
         contact=_contact(raw.get("contact", {})),
         federation=_federation(raw.get("federation", {})),
         notices=_notices(raw.get("notices", {}), raw.get("hashtags", {})),
+        staff=_staff(raw.get("staff", {})),
         source=source,
     )
 
@@ -214,6 +225,33 @@ def _notices(raw: Any, hashtags: Any) -> NoticesConfig:
             raise ConfigError(f"[hashtags] {key}: a hashtag is letters and digits only")
         tags[kind] = tag
     return NoticesConfig(on_expiry=on_expiry, hashtags=tags)
+
+
+def _staff(raw: Any) -> StaffConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("[staff] must be a table")
+    unknown = set(raw) - {"first_owner", "idle_timeout_hours", "session_lifetime_days"}
+    if unknown:
+        raise ConfigError(f"[staff] has unknown keys: {', '.join(sorted(unknown))}")
+    first_owner = _text(raw, "first_owner").lower()
+    if first_owner and not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,31}", first_owner):
+        raise ConfigError("staff.first_owner: 2 to 32 small letters, digits, '.', '-' or '_'")
+    return StaffConfig(
+        first_owner=first_owner,
+        idle_timeout=timedelta(hours=_positive(raw, "idle_timeout_hours", 8)),
+        session_lifetime=timedelta(days=_positive(raw, "session_lifetime_days", 14)),
+    )
+
+
+def _positive(raw: Mapping[str, Any], key: str, default: float) -> float:
+    value = raw.get(key, default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = 0.0
+    if isinstance(value, bool) or not 0 < number < 100_000:
+        raise ConfigError(f"staff.{key} must be a positive number")
+    return number
 
 
 def _check_loopback_entry(entry: str) -> None:

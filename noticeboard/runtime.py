@@ -16,7 +16,8 @@ from federation.actors import ActorResolver
 from federation.client import FederationClient
 from federation.delivery import DeliveryWorker
 from federation.inbox import Inbox
-from noticeboard.accounts.passwords import RateLimiter
+from noticeboard.accounts import sessions
+from noticeboard.accounts.passwords import FailureThrottle, RateLimiter
 from noticeboard.activitypub.handlers import BoardInbox
 from noticeboard.network import service as network
 from noticeboard.notices import service as notices
@@ -29,9 +30,11 @@ log = logging.getLogger("noticeboard")
 
 @dataclass(frozen=True)
 class Limits:
-    """Sliding-window limits per client address, kept in memory for the process's life."""
+    """Sliding-window limits per client address, and failed sign-ins per account name, kept
+    in memory for the process's life."""
 
     login: RateLimiter = field(default_factory=lambda: RateLimiter(limit=10, window=300))
+    account: FailureThrottle = field(default_factory=lambda: FailureThrottle(limit=5, window=900))
     inbox: RateLimiter = field(default_factory=lambda: RateLimiter(limit=300, window=60))
     vote: RateLimiter = field(default_factory=lambda: RateLimiter(limit=30, window=600))
     submission: RateLimiter = field(default_factory=lambda: RateLimiter(limit=5, window=3600))
@@ -48,11 +51,12 @@ class Runtime:
     limits: Limits
 
     async def run_periodic_once(self) -> int:
-        """One round of the minute's chores: expiry, batched poll totals, follower count;
-        return how many notices and polls changed."""
+        """One round of the minute's chores: expiry, batched poll totals, follower count,
+        sessions that ran out; return how many notices and polls changed."""
         changed = await notices.expire_due(self.state)
         changed += await notices.flush_polls(self.state)
         await network.record_follower_count(self.state)
+        await sessions.purge(self.state)
         return changed
 
     async def run_once(self, *, periodic: bool = True) -> int:

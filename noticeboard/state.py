@@ -163,12 +163,18 @@ class InitResult:
     created_admin: str | None
     admin_password: str | None
     migrations: list[str]
+    owners: list[str] = field(default_factory=list)
 
 
 async def initialise(
-    config: Config, admin_password: str | None, clock: Clock = utcnow
+    config: Config, admin_password: str | None, clock: Clock = utcnow, *, admin: str = ""
 ) -> InitResult:
-    """Create the data folder, database, keys, secrets and first admin; safe to run again."""
+    """Create the data folder, database, keys, secrets and first admin; safe to run again.
+
+    The first account takes the name given (`aushang init --admin NAME`), else
+    `staff.first_owner` of the configuration, else a made-up one: a name nobody can guess is
+    half of what an attacker needs (rule H9).
+    """
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(config.data_dir, 0o700)
@@ -186,10 +192,16 @@ async def initialise(
         async with db.transaction() as conn:
             await store.insert_setting_once(conn, "session_secret", secrets.token_urlsafe(48))
             await store.insert_setting_once(conn, "created", to_db_time(now))
-        created_admin, password = await _ensure_admin(db, admin_password, now)
+        name = admin or config.staff.first_owner or passwords.generate_username()
+        created_admin, password = await _ensure_admin(db, name, admin_password, now)
+        owners = [
+            r["username"]
+            for r in await accounts_store.list_staff(db)
+            if r["role"] == "owner" and r["active"]
+        ]
     finally:
         await db.close()
-    return InitResult(created_admin, password, applied)
+    return InitResult(created_admin, password, applied, owners)
 
 
 async def _ensure_keys(db: Database, urls: BoardUrls, now: datetime) -> None:
@@ -203,7 +215,7 @@ async def _ensure_keys(db: Database, urls: BoardUrls, now: datetime) -> None:
 
 
 async def _ensure_admin(
-    db: Database, password: str | None, now: datetime
+    db: Database, name: str, password: str | None, now: datetime
 ) -> tuple[str | None, str | None]:
     if await accounts_store.count_staff(db):
         return None, None
@@ -212,6 +224,6 @@ async def _ensure_admin(
         password = generated = passwords.generate_password()
     async with db.transaction() as conn:
         await accounts_store.insert_staff(
-            conn, "admin", passwords.hash_password(password), "owner", now
+            conn, name, passwords.hash_password(password), "owner", now
         )
-    return "admin", generated
+    return name, generated

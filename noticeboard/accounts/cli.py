@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from federation.database import from_db_time
-from noticeboard.accounts import passwords, queries, service
+from noticeboard.accounts import passwords, queries, service, sessions
 from noticeboard.cli.base import (
     AddCommand,
     Handler,
@@ -27,7 +27,10 @@ def register(command: AddCommand) -> dict[str, Handler]:
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=passwords.ROLES)
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    invite = staff("invite", "Make a one-time invitation link for a new team member.")
+    invite = staff(
+        "invite", "Make a one-time link with which a new team member sets their password."
+    )
+    invite.add_argument("username", help="the new account's user name")
     invite.add_argument("--role", required=True, choices=passwords.ROLES)
     staff_list = staff("list", "List the staff accounts.")
     staff_list.add_argument("--json", action="store_true", help="print a JSON array")
@@ -36,6 +39,16 @@ def register(command: AddCommand) -> dict[str, Handler]:
         ("activate", "Activate a deactivated account again."),
     ):
         staff(name, text).add_argument("username")
+    staff("sign-out", "End every session of an account (signed out on every device).").add_argument(
+        "username"
+    )
+    reset = staff(
+        "reset-password",
+        "Set a new password for an account and end its sessions; prints a generated password "
+        "unless --password-stdin.",
+    )
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     role = staff("role", "Change an account's role.")
     role.add_argument("username")
     role.add_argument("--role", required=True, choices=passwords.ROLES)
@@ -49,14 +62,23 @@ def run_staff(config: Config, args: argparse.Namespace) -> int:
     if args.action == "list":
         return _staff_list(config, args.json)
     if args.action == "invite":
-        invitation = check(with_state(config, lambda state: service.invite(state, args.role)))
+        invitation = check(
+            with_state(config, lambda state: service.invite(state, args.role, args.username))
+        )
         print(
-            f"Invitation link ({invitation.role}, valid once until {invitation.expires:%Y-%m-%d}):"
+            f"Invitation link for {invitation.username} ({invitation.role}, "
+            f"valid once until {invitation.expires:%Y-%m-%d}):"
         )
         print(invitation.link)
         return 0
     if args.action == "add":
         return _staff_add(config, args)
+    if args.action == "reset-password":
+        return _staff_reset_password(config, args)
+    if args.action == "sign-out":
+        ended = check(with_state(config, lambda state: sessions.end_all(state, args.username)))
+        print(f"{service.normalise_username(args.username)}: {ended} session(s) ended")
+        return 0
     if args.action == "role":
         changed = check(
             with_state(config, lambda state: service.set_role(state, args.username, args.role))
@@ -76,13 +98,32 @@ def run_staff(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _password_of(args: argparse.Namespace) -> str:
+    """The password on standard input (--password-stdin), or a generated one."""
+    if not args.password_stdin:
+        return passwords.generate_password()
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise UsageError("no password on standard input")
+    return password
+
+
+def _staff_reset_password(config: Config, args: argparse.Namespace) -> int:
+    password = _password_of(args)
+    ended = check(
+        with_state(config, lambda state: service.reset_password(state, args.username, password))
+    )
+    print(
+        f"New password set for {service.normalise_username(args.username)}; "
+        f"{ended} session(s) ended"
+    )
+    if not args.password_stdin:
+        print(f"Password: {password}")
+    return 0
+
+
 def _staff_add(config: Config, args: argparse.Namespace) -> int:
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-        if not password:
-            raise UsageError("no password on standard input")
-    else:
-        password = passwords.generate_password()
+    password = _password_of(args)
     check(
         with_state(
             config, lambda state: service.add_staff(state, args.username, args.role, password)

@@ -1,15 +1,21 @@
-"""Staff accounts: scrypt password hashes, CSRF tokens, a login rate limit."""
+"""Staff accounts: scrypt password hashes, CSRF tokens, sign-in limits per address and account."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+T = TypeVar("T")
 ROLES = ("owner", "editor", "moderator")
 _N, _R, _P = 2**14, 8, 1
 
@@ -41,6 +47,35 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, base64.b64decode(digest))
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of no one's password: an unknown user name costs the same work as a known one."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+# At most two hashes at once (16 MiB each): a burst of sign-ins queues in the worker threads
+# and leaves the event loop a core.
+_HASHING = threading.BoundedSemaphore(2)
+
+
+def _bounded(work: Callable[..., T], *args: str) -> T:
+    with _HASHING:
+        return work(*args)
+
+
+async def check_password(password: str, stored: str | None) -> bool:
+    """Verify in a worker thread, so that hashing never stalls the event loop; without a
+    stored hash (unknown or deactivated account) the same work is done against a dummy."""
+    dummy = await asyncio.to_thread(_dummy_hash) if stored is None else ""
+    matches = await asyncio.to_thread(_bounded, verify_password, password, stored or dummy)
+    return matches and stored is not None
+
+
+async def hash_password_off_loop(password: str) -> str:
+    """hash_password in a worker thread."""
+    return await asyncio.to_thread(_bounded, hash_password, password)
+
+
 def new_csrf_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -56,6 +91,12 @@ def generate_password() -> str:
     """A password that is easy to read aloud and type: four groups of letters and digits."""
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
     return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+
+
+def generate_username() -> str:
+    """A first account's name that cannot be guessed, e.g. "owner-k7m2p"."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "owner-" + "".join(secrets.choice(alphabet) for _ in range(5))
 
 
 @dataclass
@@ -80,3 +121,40 @@ class RateLimiter:
                 k: v for k, v in self._events.items() if v and v[-1] > now - self.window
             }
         return None
+
+
+@dataclass
+class FailureThrottle:
+    """Failed sign-ins per account name, from whatever address: after `limit` failures within
+    `window` seconds, further attempts wait until the oldest failure is `window` old. Times are
+    the board's clock in seconds, so the wait always ends (no permanent lock-out)."""
+
+    limit: int
+    window: float
+    _failures: dict[str, deque[float]] = field(default_factory=dict)
+
+    def wait(self, key: str, now: float) -> float | None:
+        """Seconds until `key` may try again, or None if it may now."""
+        failures = self._recent(key, now)
+        if len(failures) < self.limit:
+            return None
+        return max(failures[0] + self.window - now, 1.0)
+
+    def fail(self, key: str, now: float) -> bool:
+        """Record a failure; return True if this one starts the wait."""
+        failures = self._recent(key, now)
+        failures.append(now)
+        if len(self._failures) > 10_000:
+            self._failures = {
+                k: v for k, v in self._failures.items() if v and v[-1] > now - self.window
+            }
+        return len(failures) == self.limit
+
+    def clear(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(key, deque())
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures

@@ -28,6 +28,7 @@ USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,31}")
 INVITATION_GONE = N_("This invitation link is not valid any more.")
 NAME_TAKEN = N_("This user name is taken. Please choose another one.")
 NO_SUCH_ACCOUNT = N_("There is no such staff account.")
+WRONG_SIGN_IN = N_("Wrong user name or password.")
 LAST_OWNER = N_("The board needs at least one active owner.")
 
 
@@ -35,6 +36,7 @@ LAST_OWNER = N_("The board needs at least one active owner.")
 class Invitation:
     token: str
     role: str
+    username: str
     link: str
     expires: datetime
 
@@ -65,46 +67,63 @@ def _role_problem(role: str) -> str | None:
     return None
 
 
-async def invite(state: BoardState, role: str) -> Result[Invitation]:
-    """Make a one-time link with which someone sets up their own account."""
-    problem = _role_problem(role)
+async def invite(state: BoardState, role: str, username: str) -> Result[Invitation]:
+    """Make a one-time link with which someone sets the password of an account named by the
+    owner: the invitation form never has to say whether a user name exists (rule H6)."""
+    name = normalise_username(username)
+    problem = _username_problem(name) or _role_problem(role)
     if problem:
         return Refused(problem)
     token = secrets.token_urlsafe(32)
     now = state.clock()
     expires = now + INVITATION_LIFETIME
     async with state.db.transaction() as conn:
-        await store.insert_invitation(conn, token_hash(token), role, audit.acting(), now, expires)
-        await audit.record(conn, "staff.invite", role, now)
-    return Ok(Invitation(token, role, f"{state.urls.base}/invitation/{token}", expires))
+        if await store.username_taken(conn, name) or await store.name_invited(conn, name, now):
+            return Refused(NAME_TAKEN)
+        await store.insert_invitation(
+            conn, token_hash(token), role, name, audit.acting(), now, expires
+        )
+        await audit.record(conn, "staff.invite", f"{name} ({role})", now)
+    link = f"{state.urls.base}/invitation/{token}"
+    return Ok(Invitation(token, role, name, link, expires))
 
 
 async def open_invitation(state: BoardState, token: str) -> Row | None:
     return await store.get_open_invitation(state.db, token_hash(token), state.clock())
 
 
-async def accept_invitation(
-    state: BoardState, token: str, username: str, password: str
-) -> Result[int]:
-    """Create the account an invitation is for; the link works only once."""
-    name = normalise_username(username)
-    problem = _username_problem(name) or _password_problem(password)
+async def accept_invitation(state: BoardState, token: str, password: str) -> Result[int]:
+    """Create the account an invitation is for, with the password its holder chose; the link
+    works only once."""
+    problem = _password_problem(password)
     if problem:
         return Refused(problem)
     invitation = await open_invitation(state, token)
     if invitation is None:
         return Refused(INVITATION_GONE)
-    password_hash = passwords.hash_password(password)
-    now = state.clock()
+    password_hash = await passwords.hash_password_off_loop(password)
+    name, role, now = invitation["username"], invitation["role"], state.clock()
     async with state.db.transaction() as conn:
-        if await store.username_taken(conn, name):  # checked first: the link stays unused
-            return Refused(NAME_TAKEN)
+        # An account of that name made meanwhile (command line) makes the link void.
+        if await store.username_taken(conn, name):
+            return Refused(INVITATION_GONE)
         if not await store.use_invitation(conn, token_hash(token), now):
             return Refused(INVITATION_GONE)
-        staff_id = await store.insert_staff(conn, name, password_hash, invitation["role"], now)
+        staff_id = await store.insert_staff(conn, name, password_hash, role, now)
         with audit.acting_as(name):
-            await audit.record(conn, "staff.join", f"{name} ({invitation['role']})", now)
+            await audit.record(conn, "staff.join", f"{name} ({role})", now)
     return Ok(staff_id)
+
+
+async def authenticate(state: BoardState, username: str, password: str) -> Result[int]:
+    """Check a sign-in; Ok(account id). An unknown name, a deactivated account and a wrong
+    password cost the same work and get the same answer (rule H6)."""
+    row = await store.get_staff_by_username(state.db, normalise_username(username))
+    usable = row is not None and bool(row["active"])
+    stored = row["password_hash"] if row is not None and usable else None
+    if not await passwords.check_password(password, stored) or row is None:
+        return Refused(WRONG_SIGN_IN)
+    return Ok(int(row["id"]))
 
 
 async def add_staff(state: BoardState, username: str, role: str, password: str) -> Result[int]:
@@ -113,7 +132,7 @@ async def add_staff(state: BoardState, username: str, role: str, password: str) 
     problem = _username_problem(name) or _role_problem(role) or _password_problem(password)
     if problem:
         return Refused(problem)
-    password_hash = passwords.hash_password(password)
+    password_hash = await passwords.hash_password_off_loop(password)
     now = state.clock()
     async with state.db.transaction() as conn:
         if await store.username_taken(conn, name):
@@ -138,6 +157,8 @@ async def set_active(state: BoardState, username: str, active: bool) -> Result[b
                 return Ok(False)
             if not active and row["role"] == "owner":
                 await _keep_an_owner(conn)
+            if not active:
+                await store.delete_sessions_of(conn, row["id"])
             action = "staff.activate" if active else "staff.deactivate"
             await audit.record(conn, action, username, state.clock())
     except _NoOwnerLeft:
@@ -166,18 +187,42 @@ async def set_role(state: BoardState, username: str, role: str) -> Result[bool]:
     return Ok(True)
 
 
-async def change_password(state: BoardState, staff_id: int, current: str, new: str) -> Result[None]:
-    """Change one's own password; the current one must be given."""
+async def change_password(
+    state: BoardState, staff_id: int, current: str, new: str, *, keep_session: int
+) -> Result[int]:
+    """Change one's own password; the current one must be given. Every other session of the
+    account ends (whoever else was signed in with the old password is out); Ok(how many)."""
     row = await store.get_staff_by_id(state.db, staff_id)
-    if row is None or not passwords.verify_password(current, row["password_hash"]):
+    stored = row["password_hash"] if row is not None else None
+    if not await passwords.check_password(current, stored) or row is None:
         return Refused(N_("The current password is not right."))
     problem = _password_problem(new)
     if problem:
         return Refused(problem)
+    password_hash = await passwords.hash_password_off_loop(new)
     async with state.db.transaction() as conn:
-        await store.set_staff_password(conn, staff_id, passwords.hash_password(new))
+        await store.set_staff_password(conn, staff_id, password_hash)
+        ended = await store.delete_sessions_of(conn, staff_id, keep_session)
         await audit.record(conn, "staff.password", row["username"], state.clock())
-    return Ok(None)
+    return Ok(ended)
+
+
+async def reset_password(state: BoardState, username: str, password: str) -> Result[int]:
+    """Set an account's password on the server (a locked-out owner) and end all its sessions;
+    Ok(how many sessions ended)."""
+    name = normalise_username(username)
+    row = await store.get_staff_by_username(state.db, name)
+    if row is None:
+        return Refused(NO_SUCH_ACCOUNT)
+    problem = _password_problem(password)
+    if problem:
+        return Refused(problem)
+    password_hash = await passwords.hash_password_off_loop(password)
+    async with state.db.transaction() as conn:
+        await store.set_staff_password(conn, row["id"], password_hash)
+        ended = await store.delete_sessions_of(conn, row["id"])
+        await audit.record(conn, "staff.reset_password", name, state.clock(), f"{ended}")
+    return Ok(ended)
 
 
 class _NoOwnerLeft(Exception):

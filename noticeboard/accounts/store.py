@@ -73,22 +73,35 @@ async def insert_invitation(
     conn: aiosqlite.Connection,
     token_hash: str,
     role: str,
+    username: str,
     created_by: str,
     now: datetime,
     expires: datetime,
 ) -> None:
     await conn.execute(
-        "INSERT INTO staff_invitations (token_hash, role, created_by, created, expires) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (token_hash, role, created_by, to_db_time(now), to_db_time(expires)),
+        "INSERT INTO staff_invitations (token_hash, role, username, created_by, created, expires)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (token_hash, role, username, created_by, to_db_time(now), to_db_time(expires)),
     )
 
 
 async def get_open_invitation(db: Database, token_hash: str, now: datetime) -> Row | None:
+    """An unused, unexpired invitation (one made before invitations named their account is
+    not valid any more)."""
     return await db.fetchone(
-        "SELECT * FROM staff_invitations WHERE token_hash = ? AND used IS NULL AND expires > ?",
+        "SELECT * FROM staff_invitations WHERE token_hash = ? AND used IS NULL AND expires > ? "
+        "AND username IS NOT NULL",
         (token_hash, to_db_time(now)),
     )
+
+
+async def name_invited(conn: aiosqlite.Connection, username: str, now: datetime) -> bool:
+    """Whether an open invitation holds this user name."""
+    rows = await conn.execute_fetchall(
+        "SELECT 1 FROM staff_invitations WHERE username = ? AND used IS NULL AND expires > ?",
+        (username, to_db_time(now)),
+    )
+    return bool(list(rows))
 
 
 async def use_invitation(conn: aiosqlite.Connection, token_hash: str, now: datetime) -> bool:
@@ -107,3 +120,74 @@ async def list_open_invitations(db: Database, now: datetime) -> list[Row]:
         "SELECT * FROM staff_invitations WHERE used IS NULL AND expires > ? ORDER BY created",
         (to_db_time(now),),
     )
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+async def insert_session(
+    conn: aiosqlite.Connection,
+    token_hash: str,
+    staff_id: int,
+    user_agent: str,
+    now: datetime,
+    expires: datetime,
+) -> None:
+    stamp = to_db_time(now)
+    await conn.execute(
+        "INSERT INTO staff_sessions (token_hash, staff_id, created, last_seen, expires, user_agent)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (token_hash, staff_id, stamp, stamp, to_db_time(expires), user_agent),
+    )
+
+
+async def get_session(db: Database, token_hash: str) -> Row | None:
+    """A session with its account's name, role and whether it is active."""
+    return await db.fetchone(
+        "SELECT s.*, st.username, st.role, st.active FROM staff_sessions s "
+        "JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = ?",
+        (token_hash,),
+    )
+
+
+async def touch_session(conn: aiosqlite.Connection, session_id: int, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE staff_sessions SET last_seen = ? WHERE id = ?", (to_db_time(now), session_id)
+    )
+
+
+async def list_sessions(
+    db: Database, staff_id: int, now: datetime, idle_since: datetime
+) -> list[Row]:
+    return await db.fetchall(
+        "SELECT * FROM staff_sessions WHERE staff_id = ? AND expires > ? AND last_seen > ? "
+        "ORDER BY created DESC",
+        (staff_id, to_db_time(now), to_db_time(idle_since)),
+    )
+
+
+async def delete_session(conn: aiosqlite.Connection, session_id: int, staff_id: int) -> bool:
+    cursor = await conn.execute(
+        "DELETE FROM staff_sessions WHERE id = ? AND staff_id = ?", (session_id, staff_id)
+    )
+    return cursor.rowcount > 0
+
+
+async def delete_sessions_of(
+    conn: aiosqlite.Connection, staff_id: int, keep: int | None = None
+) -> int:
+    """End every session of an account, except `keep` (the one in use) if given."""
+    cursor = await conn.execute(
+        "DELETE FROM staff_sessions WHERE staff_id = ? AND id IS NOT ?", (staff_id, keep)
+    )
+    return cursor.rowcount
+
+
+async def delete_stale_sessions(
+    conn: aiosqlite.Connection, now: datetime, idle_since: datetime
+) -> int:
+    cursor = await conn.execute(
+        "DELETE FROM staff_sessions WHERE expires <= ? OR last_seen <= ?",
+        (to_db_time(now), to_db_time(idle_since)),
+    )
+    return cursor.rowcount

@@ -8,6 +8,7 @@ import os
 
 import uvicorn
 
+from noticeboard.accounts.service import USERNAME_PATTERN
 from noticeboard.app import create_app
 from noticeboard.cli.base import AddCommand, Handler, UsageError, with_state
 from noticeboard.config import Config
@@ -17,7 +18,16 @@ SHUTDOWN_GRACE = 5  # seconds
 
 
 def register(command: AddCommand) -> dict[str, Handler]:
-    command("init", "Create the data folder, database, keys and first admin (safe to repeat).")
+    init = command(
+        "init", "Create the data folder, database, keys and first owner account (safe to repeat)."
+    )
+    init.add_argument(
+        "--admin",
+        metavar="NAME",
+        default="",
+        help="the first account's user name (default: staff.first_owner of the configuration, "
+        "else a made-up name)",
+    )
     serve = command("serve", "Run the board's web server with its delivery worker.")
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
@@ -38,7 +48,10 @@ def register(command: AddCommand) -> dict[str, Handler]:
 
 
 def run_init(config: Config, args: argparse.Namespace) -> int:
-    result = asyncio.run(initialise(config, os.environ.get("AUSHANG_ADMIN_PASSWORD")))
+    name = args.admin.strip().lower()
+    if name and not USERNAME_PATTERN.fullmatch(name):
+        raise UsageError("--admin: 2 to 32 small letters, digits, dots, dashes or underscores")
+    result = asyncio.run(initialise(config, os.environ.get("AUSHANG_ADMIN_PASSWORD"), admin=name))
     print(f"Board '{config.name}' is ready in {config.data_dir}")
     if result.created_admin:
         print(f"First admin account: {result.created_admin}")
@@ -46,8 +59,10 @@ def run_init(config: Config, args: argparse.Namespace) -> int:
             print(f"Password (shown only now, please write it down): {result.admin_password}")
         else:
             print("Password: the one given in AUSHANG_ADMIN_PASSWORD")
-    elif os.environ.get("AUSHANG_ADMIN_PASSWORD") is None:
-        print("Staff accounts exist already; passwords are not shown again.")
+    else:
+        print(f"Owner accounts: {', '.join(result.owners) or '-'}")
+        if os.environ.get("AUSHANG_ADMIN_PASSWORD") is None:
+            print("Staff accounts exist already; passwords are not shown again.")
     print(f"Staff sign in at {config.base_url}/login")
     print(f"Residents follow it from Mastodon as {config.handle}")
     return 0

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from noticeboard import audit
-from noticeboard.accounts import passwords, queries
+from noticeboard.accounts import passwords, sessions
 from noticeboard.i18n import N_
 from noticeboard.runtime import runtime
 
@@ -20,25 +20,31 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 FORM_LIMIT = 64 * 1024
 
 
+SESSION_KEY = "staff_session"  # the session token, inside the signed cookie
+
+
 @dataclass(frozen=True)
 class StaffUser:
     id: int
     username: str
     role: str
+    session_id: int
 
 
 async def current_user(request: Request) -> StaffUser | None:
-    """Return the signed-in, active staff member of this request, if any."""
+    """Return the signed-in, active staff member of this request, if any: the cookie's token
+    must name a live session on the server (rule H1), read afresh on every request, so that
+    sign-out, deactivation and role changes take effect at once."""
     if "staff_user" in request.scope:
         return request.scope["staff_user"]  # type: ignore[no-any-return]
-    user_id = request.session.get("staff_id")
-    if not isinstance(user_id, int):
+    token = request.session.get(SESSION_KEY)
+    if not isinstance(token, str):
         return None
-    row = await queries.get_staff(runtime(request).state, user_id)
-    if row is None or not row["active"]:
-        request.session.pop("staff_id", None)
+    found = await sessions.resolve(runtime(request).state, token)
+    if found is None:
+        request.session.pop(SESSION_KEY, None)
         return None
-    return StaffUser(row["id"], row["username"], row["role"])
+    return StaffUser(found.staff_id, found.username, found.role, found.id)
 
 
 def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:

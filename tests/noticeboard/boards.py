@@ -54,6 +54,7 @@ from tests.support.fediverse import (
 ROOT = Path(__file__).resolve().parents[2]
 INSTANCE = ROOT / "instances" / "nordstadt.toml"
 ADMIN_PASSWORD = "board-admin-Passw0rd!"
+ADMIN_USERNAME = "admin"  # the first account, named so by the tests (`aushang init --admin`)
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 AP_JSON = "application/activity+json"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -180,7 +181,9 @@ class RunningBoard:
         try:
             if seed_keys:
                 loop.run(_seed_keys(self.config, self.clock()))
-            return loop.run(initialise(self.config, self.admin_password, self.clock))
+            return loop.run(
+                initialise(self.config, self.admin_password, self.clock, admin=ADMIN_USERNAME)
+            )
         finally:
             loop.close()
 
@@ -391,7 +394,11 @@ class RunningBoard:
     @property
     def cli_env(self) -> dict[str, str]:
         """The AUSHANG_* variables the command line gets for this board."""
-        return {**self.env_overrides, "AUSHANG_ADMIN_PASSWORD": self.admin_password}
+        return {
+            **self.env_overrides,
+            "AUSHANG_ADMIN_PASSWORD": self.admin_password,
+            "AUSHANG_STAFF_FIRST_OWNER": ADMIN_USERNAME,
+        }
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run `aushang <args> --instance instances/nordstadt.toml` with the board's env,

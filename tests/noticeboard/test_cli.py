@@ -151,7 +151,11 @@ def test_cli__init_twice_is_idempotent_and_shows_a_generated_password_once(
         keys = conn.execute("SELECT actor_id FROM local_keys ORDER BY actor_id").fetchall()
         secrets = conn.execute("SELECT count(*) FROM settings WHERE key = 'session_secret'")
         secret_count = secrets.fetchone()[0]
-    assert [(name, role) for name, _, role in staff] == [("admin", "owner")]
+    [(name, _, role)] = staff
+    assert re.fullmatch(r"owner-[a-z0-9]{5}", name), name  # not a name to guess
+    assert role == "owner"
+    assert f"First admin account: {name}" in first.stdout
+    assert f"Owner accounts: {name}" in second.stdout
     assert auth.verify_password(match.group(1), staff[0][1])
     assert [k for (k,) in keys] == [
         "http://127.0.0.1:8999/actor",
@@ -164,10 +168,10 @@ def test_cli__init_twice_is_idempotent_and_shows_a_generated_password_once(
 def test_cli__init_with_admin_password_prints_no_password(tmp_path: Path) -> None:
     env = board_env(tmp_path, AUSHANG_ADMIN_PASSWORD="Chosen-Passw0rd")
 
-    result = run("init", "--instance", str(INSTANCE), env=env)
+    result = run("init", "--instance", str(INSTANCE), "--admin", "Kim", env=env)
 
     assert result.returncode == 0, result.stderr
-    assert "First admin account: admin" in result.stdout
+    assert "First admin account: kim" in result.stdout
     assert "shown only now" not in result.stdout
     assert "Chosen-Passw0rd" not in result.stdout
 

@@ -102,7 +102,7 @@ FORMS: dict[str, dict[str, str]] = {
     "/staff/queue/{item}/edit": {"kind": "announcement", "title": "Geändert", "body": "Neu"},
     "/staff/blocks/block": {"target": "spam.example", "reason": "Spam"},
     "/staff/blocks/unblock": {"kind": "domain", "value": "spam.example"},
-    "/staff/accounts/invite": {"role": "owner"},
+    "/staff/accounts/invite": {"role": "owner", "username": "sneaky"},
     "/staff/accounts/{action}": {"username": "admin", "role": "moderator"},
     "/staff/account": {
         "current_password": PASSWORD,

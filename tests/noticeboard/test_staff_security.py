@@ -138,10 +138,11 @@ def test_password__is_stored_as_scrypt_hash(board: RunningBoard) -> None:
 def test_login__is_rate_limited_with_retry_after(board: RunningBoard) -> None:
     client = board.new_client()
     statuses = []
-    for _ in range(12):
+    for attempt in range(12):  # a name of its own each time: the limit per address alone
         token = csrf_token(client.get("/login").text)
         response = client.post(
-            "/login", data={"csrf_token": token, "username": "admin", "password": "wrong"}
+            "/login",
+            data={"csrf_token": token, "username": f"user{attempt}", "password": "wrong"},
         )
         statuses.append(response.status_code)
     assert statuses[:10] == [400] * 10

@@ -120,6 +120,7 @@ class BoardProcess:
                 "AUSHANG_DATA_DIR": str(self.data_dir),
                 "AUSHANG_FEDERATION_ALLOW_PRIVATE": ",".join(self.allow_private),
                 "AUSHANG_ADMIN_PASSWORD": self.admin_password,
+                "AUSHANG_STAFF_FIRST_OWNER": "admin",
                 "PYTHONUNBUFFERED": "1",
             }
         )
