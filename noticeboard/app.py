@@ -41,7 +41,7 @@ STATIC_DIR = TEMPLATES_DIR.parent / "static"
 Clock = Callable[[], datetime]
 
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' https: data:; font-src 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 SECURITY_HEADERS = [
@@ -53,20 +53,33 @@ SECURITY_HEADERS = [
 ]
 
 
+def security_headers(scope: Scope, hsts_max_age: int) -> list[tuple[bytes, bytes]]:
+    """The protective headers of every answer; over https also Strict-Transport-Security
+    (rules 19, 30 and 35). Browsers ignore HSTS over plain http, and it is not sent there."""
+    if scope.get("scheme") == "https" and hsts_max_age > 0:
+        return [
+            *SECURITY_HEADERS,
+            (b"strict-transport-security", f"max-age={hsts_max_age}".encode()),
+        ]
+    return SECURITY_HEADERS
+
+
 class SecurityHeaders:
     """Add a strict CSP and the usual protective headers to every response (rule 19)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts_max_age: int = 0) -> None:
         self.app = app
+        self.hsts_max_age = hsts_max_age
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        extra = security_headers(scope, self.hsts_max_age)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -128,7 +141,7 @@ def create_app(
     return Starlette(
         routes=[*ROUTES, Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")],
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, hsts_max_age=config.server.hsts_max_age),
             Middleware(
                 SessionMiddleware,
                 secret_key=read_session_secret(config),
@@ -189,4 +202,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return Response("internal error", status_code=500, media_type="text/plain")
+    # Starlette answers this outside the middleware, so the headers are added here (rule 30).
+    response = Response("internal error", status_code=500, media_type="text/plain")
+    rt: Runtime | None = getattr(request.app.state, "runtime", None)
+    hsts = rt.state.config.server.hsts_max_age if rt is not None else 0
+    response.raw_headers.extend(security_headers(request.scope, hsts))
+    return response

@@ -45,6 +45,13 @@ class NoticesConfig:
 
 
 @dataclass(frozen=True)
+class ServerConfig:
+    hsts_max_age: int = 365 * 86400  # Strict-Transport-Security over https; 0 turns it off
+    header_timeout: float = 10.0  # seconds for a request's head, and between body parts
+    max_header_size: int = 16 * 1024  # bytes of request line and headers together
+
+
+@dataclass(frozen=True)
 class Config:
     base_url: str
     data_dir: Path
@@ -57,6 +64,7 @@ class Config:
     contact: Contact = field(default_factory=Contact)
     federation: FederationConfig = field(default_factory=FederationConfig)
     notices: NoticesConfig = field(default_factory=NoticesConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
     source: Path | None = None
 
     @property
@@ -69,6 +77,20 @@ class Config:
         return urlsplit(self.base_url).scheme
 
     @property
+    def icon_on_board(self) -> str | None:
+        """The icon's path if it lies on the board itself: pages show no picture from
+        elsewhere, so no reader's browser contacts another server (rule 37)."""
+        icon = self.icon
+        if icon.startswith(self.base_url + "/"):
+            icon = icon[len(self.base_url) :]
+        return icon if icon.startswith("/") and not icon.startswith("//") else None
+
+    @property
+    def icon_url(self) -> str:
+        """The icon as an absolute address, for the actor document."""
+        return self.base_url + self.icon if self.icon.startswith("/") else self.icon
+
+    @property
     def db_path(self) -> Path:
         return self.data_dir / "aushang.sqlite3"
 
@@ -77,7 +99,7 @@ class Config:
         return f"@{self.username}@{self.host}"
 
 
-_SECTIONS = ("contact", "federation", "notices", "hashtags")
+_SECTIONS = ("contact", "federation", "notices", "hashtags", "server")
 _TOP_LEVEL_KEYS = {
     "base_url", "data_dir", "username", "name", "summary", "language", "timezone", "icon",
     *_SECTIONS,
@@ -137,6 +159,7 @@ def _build(raw: dict[str, Any], source: Path) -> Config:
         contact=_contact(raw.get("contact", {})),
         federation=_federation(raw.get("federation", {})),
         notices=_notices(raw.get("notices", {}), raw.get("hashtags", {})),
+        server=_server(raw.get("server", {})),
         source=source,
     )
 
@@ -214,6 +237,33 @@ def _notices(raw: Any, hashtags: Any) -> NoticesConfig:
             raise ConfigError(f"[hashtags] {key}: a hashtag is letters and digits only")
         tags[kind] = tag
     return NoticesConfig(on_expiry=on_expiry, hashtags=tags)
+
+
+def _server(raw: Any) -> ServerConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("[server] must be a table")
+    unknown = set(raw) - set(ServerConfig.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"[server] has unknown keys: {', '.join(sorted(unknown))}")
+    defaults = ServerConfig()
+    return ServerConfig(
+        hsts_max_age=int(_number(raw, "hsts_max_age", defaults.hsts_max_age, 0, 2 * 365 * 86400)),
+        header_timeout=_number(raw, "header_timeout", defaults.header_timeout, 0.1, 300),
+        max_header_size=int(
+            _number(raw, "max_header_size", defaults.max_header_size, 1024, 1024 * 1024)
+        ),
+    )
+
+
+def _number(raw: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
+    value = raw.get(key, default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not low <= number <= high:
+        raise ConfigError(f"server.{key} must be a number from {low:g} to {high:g}")
+    return number
 
 
 def _check_loopback_entry(entry: str) -> None:
