@@ -33,6 +33,7 @@ from noticeboard.participation import submit_web
 from noticeboard.participation import web as participation_web
 from noticeboard.remote import federation_client
 from noticeboard.runtime import Runtime, build_runtime
+from noticeboard.serving import redact
 from noticeboard.state import BoardNotInitialised, open_state
 from noticeboard.web.rendering import TEMPLATES_DIR
 
@@ -79,7 +80,9 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + extra
+                headers = list(message.get("headers", []))
+                own = {name.lower() for name, _ in headers}  # a page may be stricter
+                message["headers"] = headers + [h for h in extra if h[0] not in own]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -201,7 +204,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    path = redact(request.url.path)
+    log.exception("unhandled error on %s %s", request.method, path, exc_info=exc)
     # Starlette answers this outside the middleware, so the headers are added here (rule 30).
     response = Response("internal error", status_code=500, media_type="text/plain")
     rt: Runtime | None = getattr(request.app.state, "runtime", None)

@@ -11,6 +11,8 @@ pause longer than that. h11 refuses a head larger than `max_header_size` with a 
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from typing import Any
 
 import h11
@@ -73,14 +75,38 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.close()
 
 
+# Paths that carry a secret: an invitation link works once, for whoever has it (rule 32).
+_SECRET_PATHS = re.compile(r"(/invitation/)[^/?#\s\"]+")
+
+
+def redact(text: str) -> str:
+    """The text with the secret part of invitation links replaced by '…'."""
+    return _SECRET_PATHS.sub("\\1…", text)
+
+
+class RedactSecrets(logging.Filter):
+    """Keep invitation tokens out of the access log (and any log it is attached to)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        record.msg = redact(record.msg) if isinstance(record.msg, str) else record.msg
+        return True
+
+
 def server_config(app: Any, limits: ServerConfig, **options: Any) -> uvicorn.Config:
-    """A uvicorn configuration for the board with the protocol guard and the head size cap."""
+    """A uvicorn configuration for the board with the protocol guard, the head size cap and
+    an access log without secrets."""
     protocol = type(
         "BoardH11Protocol", (GuardedH11Protocol,), {"header_timeout": limits.header_timeout}
     )
-    return uvicorn.Config(
+    config = uvicorn.Config(
         app,
         http=protocol,
         h11_max_incomplete_event_size=limits.max_header_size,
         **options,
     )
+    access = logging.getLogger("uvicorn.access")  # configured by uvicorn.Config just now
+    if not any(isinstance(f, RedactSecrets) for f in access.filters):
+        access.addFilter(RedactSecrets())
+    return config

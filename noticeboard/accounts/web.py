@@ -129,9 +129,11 @@ async def invitation(request: Request) -> Response:
     if await service.open_invitation(rt.state, token) is None:
         return rt.renderer.error(request, 404, service.INVITATION_GONE)
     if request.method == "GET":
-        return rt.renderer.page(
+        page = rt.renderer.page(
             request, "invitation.html", error=None, username="", page_title=N_("Join the team")
         )
+        page.headers["Referrer-Policy"] = "no-referrer"  # the link is a secret (rule 32)
+        return page
     form = await read_form(request)
     username = form_field(form, "username")
     password = form_field(form, "password")
@@ -145,7 +147,7 @@ async def invitation(request: Request) -> Response:
 
 
 def _invitation_error(request: Request, message: str, username: str) -> Response:
-    return runtime(request).renderer.page(
+    page = runtime(request).renderer.page(
         request,
         "invitation.html",
         status_code=400,
@@ -153,6 +155,8 @@ def _invitation_error(request: Request, message: str, username: str) -> Response
         username=username,
         page_title=N_("Join the team"),
     )
+    page.headers["Referrer-Policy"] = "no-referrer"
+    return page
 
 
 @requires(*EVERYONE)
