@@ -154,7 +154,11 @@ def create_app(
                 max_age=14 * 86400,
             ),
         ],
-        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+        exception_handlers={
+            HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
+            Exception: _server_error,
+        },
         lifespan=lifespan,
     )
 
@@ -201,6 +205,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         response = rt.renderer.error(request, exc.status_code, message)
     response.headers.update(exc.headers or {})  # e.g. Allow on a 405
     return response
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client went away in the middle of its request (or was cut off as too slow): there
+    is nobody to answer, and nothing went wrong on the board."""
+    return Response("The request was not complete.", status_code=400, media_type="text/plain")
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

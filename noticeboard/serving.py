@@ -28,12 +28,20 @@ TIMEOUT_RESPONSE = (
     b"content-length: 36\r\n\r\n"
     b"The request took too long to arrive."
 )
+TOO_LARGE_RESPONSE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-type: text/plain; charset=utf-8\r\n"
+    b"connection: close\r\n"
+    b"content-length: 30\r\n\r\n"
+    b"The request head is too large."
+)
 
 
 class GuardedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with a deadline for a request's head and for a pausing body."""
 
     header_timeout = 10.0
+    max_header_size = 16 * 1024
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._deadline: asyncio.TimerHandle | None = None
@@ -41,6 +49,11 @@ class GuardedH11Protocol(H11Protocol):
         self._arm()
 
     def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE and self._head_too_large(data):
+            self._disarm()
+            self.transport.write(TOO_LARGE_RESPONSE)
+            self.transport.close()
+            return
         super().data_received(data)
         state = self.conn.their_state
         if state is h11.SEND_BODY and not self.flow.read_paused:
@@ -54,6 +67,13 @@ class GuardedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
+
+    def _head_too_large(self, data: bytes) -> bool:
+        """Whether the head being received is over the cap; h11 checks only heads that are
+        still incomplete, and one that arrives whole in a single read would pass."""
+        buffered = self.conn.trailing_data[0] + data
+        end = buffered.find(b"\r\n\r\n")
+        return (end if end >= 0 else len(buffered)) > self.max_header_size
 
     def _arm(self) -> None:
         if self._deadline is None:
@@ -97,9 +117,11 @@ class RedactSecrets(logging.Filter):
 def server_config(app: Any, limits: ServerConfig, **options: Any) -> uvicorn.Config:
     """A uvicorn configuration for the board with the protocol guard, the head size cap and
     an access log without secrets."""
-    protocol = type(
-        "BoardH11Protocol", (GuardedH11Protocol,), {"header_timeout": limits.header_timeout}
-    )
+    limits_of_protocol = {
+        "header_timeout": limits.header_timeout,
+        "max_header_size": limits.max_header_size,
+    }
+    protocol = type("BoardH11Protocol", (GuardedH11Protocol,), limits_of_protocol)
     config = uvicorn.Config(
         app,
         http=protocol,
