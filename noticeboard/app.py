@@ -33,6 +33,7 @@ from noticeboard.participation import submit_web
 from noticeboard.participation import web as participation_web
 from noticeboard.remote import federation_client
 from noticeboard.runtime import Runtime, build_runtime
+from noticeboard.serving import redact
 from noticeboard.state import BoardNotInitialised, open_state
 from noticeboard.web.private import SESSION_COOKIE, NoStore
 from noticeboard.web.rendering import TEMPLATES_DIR
@@ -42,7 +43,7 @@ STATIC_DIR = TEMPLATES_DIR.parent / "static"
 Clock = Callable[[], datetime]
 
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' https: data:; font-src 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 SECURITY_HEADERS = [
@@ -54,20 +55,35 @@ SECURITY_HEADERS = [
 ]
 
 
+def security_headers(scope: Scope, hsts_max_age: int) -> list[tuple[bytes, bytes]]:
+    """The protective headers of every answer; over https also Strict-Transport-Security
+    (rules 19, 30 and 35). Browsers ignore HSTS over plain http, and it is not sent there."""
+    if scope.get("scheme") == "https" and hsts_max_age > 0:
+        return [
+            *SECURITY_HEADERS,
+            (b"strict-transport-security", f"max-age={hsts_max_age}".encode()),
+        ]
+    return SECURITY_HEADERS
+
+
 class SecurityHeaders:
     """Add a strict CSP and the usual protective headers to every response (rule 19)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts_max_age: int = 0) -> None:
         self.app = app
+        self.hsts_max_age = hsts_max_age
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        extra = security_headers(scope, self.hsts_max_age)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                headers = list(message.get("headers", []))
+                own = {name.lower() for name, _ in headers}  # a page may be stricter
+                message["headers"] = headers + [h for h in extra if h[0] not in own]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -129,7 +145,7 @@ def create_app(
     return Starlette(
         routes=[*ROUTES, Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")],
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, hsts_max_age=config.server.hsts_max_age),
             Middleware(NoStore),
             Middleware(
                 SessionMiddleware,
@@ -140,7 +156,11 @@ def create_app(
                 max_age=14 * 86400,
             ),
         ],
-        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+        exception_handlers={
+            HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
+            Exception: _server_error,
+        },
         lifespan=lifespan,
     )
 
@@ -189,6 +209,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client went away in the middle of its request (or was cut off as too slow): there
+    is nobody to answer, and nothing went wrong on the board."""
+    return Response("The request was not complete.", status_code=400, media_type="text/plain")
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return Response("internal error", status_code=500, media_type="text/plain")
+    path = redact(request.url.path)
+    log.exception("unhandled error on %s %s", request.method, path, exc_info=exc)
+    # Starlette answers this outside the middleware, so the headers are added here (rule 30).
+    response = Response("internal error", status_code=500, media_type="text/plain")
+    rt: Runtime | None = getattr(request.app.state, "runtime", None)
+    hsts = rt.state.config.server.hsts_max_age if rt is not None else 0
+    response.raw_headers.extend(security_headers(request.scope, hsts))
+    return response

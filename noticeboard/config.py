@@ -54,6 +54,13 @@ class StaffConfig:
 
 
 @dataclass(frozen=True)
+class ServerConfig:
+    hsts_max_age: int = 365 * 86400  # Strict-Transport-Security over https; 0 turns it off
+    header_timeout: float = 10.0  # seconds for a request's head, and between body parts
+    max_header_size: int = 16 * 1024  # bytes of request line and headers together
+
+
+@dataclass(frozen=True)
 class Config:
     base_url: str
     data_dir: Path
@@ -67,6 +74,7 @@ class Config:
     federation: FederationConfig = field(default_factory=FederationConfig)
     notices: NoticesConfig = field(default_factory=NoticesConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
     source: Path | None = None
 
     @property
@@ -79,6 +87,20 @@ class Config:
         return urlsplit(self.base_url).scheme
 
     @property
+    def icon_on_board(self) -> str | None:
+        """The icon's path if it lies on the board itself: pages show no picture from
+        elsewhere, so no reader's browser contacts another server (rule 37)."""
+        icon = self.icon
+        if icon.startswith(self.base_url + "/"):
+            icon = icon[len(self.base_url) :]
+        return icon if icon.startswith("/") and not icon.startswith("//") else None
+
+    @property
+    def icon_url(self) -> str:
+        """The icon as an absolute address, for the actor document."""
+        return self.base_url + self.icon if self.icon.startswith("/") else self.icon
+
+    @property
     def db_path(self) -> Path:
         return self.data_dir / "aushang.sqlite3"
 
@@ -87,7 +109,7 @@ class Config:
         return f"@{self.username}@{self.host}"
 
 
-_SECTIONS = ("contact", "federation", "notices", "hashtags", "staff")
+_SECTIONS = ("contact", "federation", "notices", "hashtags", "staff", "server")
 _TOP_LEVEL_KEYS = {
     "base_url", "data_dir", "username", "name", "summary", "language", "timezone", "icon",
     *_SECTIONS,
@@ -148,6 +170,7 @@ def _build(raw: dict[str, Any], source: Path) -> Config:
         federation=_federation(raw.get("federation", {})),
         notices=_notices(raw.get("notices", {}), raw.get("hashtags", {})),
         staff=_staff(raw.get("staff", {})),
+        server=_server(raw.get("server", {})),
         source=source,
     )
 
@@ -238,19 +261,41 @@ def _staff(raw: Any) -> StaffConfig:
         raise ConfigError("staff.first_owner: 2 to 32 small letters, digits, '.', '-' or '_'")
     return StaffConfig(
         first_owner=first_owner,
-        idle_timeout=timedelta(hours=_positive(raw, "idle_timeout_hours", 8)),
-        session_lifetime=timedelta(days=_positive(raw, "session_lifetime_days", 14)),
+        idle_timeout=timedelta(hours=_number(raw, "staff", "idle_timeout_hours", 8, 0.01, 100_000)),
+        session_lifetime=timedelta(
+            days=_number(raw, "staff", "session_lifetime_days", 14, 0.01, 100_000)
+        ),
     )
 
 
-def _positive(raw: Mapping[str, Any], key: str, default: float) -> float:
+def _server(raw: Any) -> ServerConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("[server] must be a table")
+    unknown = set(raw) - set(ServerConfig.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"[server] has unknown keys: {', '.join(sorted(unknown))}")
+    defaults = ServerConfig()
+    return ServerConfig(
+        hsts_max_age=int(
+            _number(raw, "server", "hsts_max_age", defaults.hsts_max_age, 0, 2 * 365 * 86400)
+        ),
+        header_timeout=_number(raw, "server", "header_timeout", defaults.header_timeout, 0.1, 300),
+        max_header_size=int(
+            _number(raw, "server", "max_header_size", defaults.max_header_size, 1024, 1024 * 1024)
+        ),
+    )
+
+
+def _number(
+    raw: Mapping[str, Any], section: str, key: str, default: float, low: float, high: float
+) -> float:
     value = raw.get(key, default)
     try:
         number = float(value)
     except (TypeError, ValueError):
-        number = 0.0
-    if isinstance(value, bool) or not 0 < number < 100_000:
-        raise ConfigError(f"staff.{key} must be a positive number")
+        number = float("nan")
+    if isinstance(value, bool) or not low <= number <= high:
+        raise ConfigError(f"{section}.{key} must be a number from {low:g} to {high:g}")
     return number
 
 

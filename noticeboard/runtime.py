@@ -54,6 +54,7 @@ class Runtime:
         """One round of the minute's chores: expiry, batched poll totals, follower count,
         sessions that ran out; return how many notices and polls changed."""
         changed = await notices.expire_due(self.state)
+        changed += await notices.forget_residents(self.state)
         changed += await notices.flush_polls(self.state)
         await network.record_follower_count(self.state)
         await sessions.purge(self.state)

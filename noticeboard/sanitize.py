@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import MutableMapping
 from functools import partial
 
@@ -63,9 +64,19 @@ _cleaner = bleach.Cleaner(
 )
 
 
+# Control characters (but tab, line feed, carriage return), lone surrogates and the two
+# non-characters: XML (Atom feeds), iCalendar and JSON consumers refuse them (rule 27).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def strip_controls(text: str) -> str:
+    """Remove the characters no feed, calendar or ActivityPub document can carry."""
+    return _CONTROLS.sub("", text)
+
+
 def clean_html(html: str, *, limit: int = MAX_HTML) -> Markup:
     """Sanitise HTML with the allowlist; truncate first, never after (rule 19)."""
-    return Markup(_cleaner.clean(html[:limit]))
+    return Markup(_cleaner.clean(strip_controls(html[:limit])))
 
 
 def clean_text(text: str | None, *, limit: int = MAX_TEXT) -> str:
@@ -73,4 +84,5 @@ def clean_text(text: str | None, *, limit: int = MAX_TEXT) -> str:
     if not text:
         return ""
     # The result is plain text (templates escape it), so entities bleach added are undone.
-    return html.unescape(bleach.clean(text[:limit], tags=set(), strip=True))
+    plain = html.unescape(bleach.clean(strip_controls(text[:limit]), tags=set(), strip=True))
+    return strip_controls(plain)  # an entity such as &#11; unescapes to a control character

@@ -173,7 +173,7 @@ async def initialise(
 
     The first account takes the name given (`aushang init --admin NAME`), else
     `staff.first_owner` of the configuration, else a made-up one: a name nobody can guess is
-    half of what an attacker needs (rule H9).
+    half of what an attacker needs (rule 46).
     """
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)

@@ -69,7 +69,7 @@ def _role_problem(role: str) -> str | None:
 
 async def invite(state: BoardState, role: str, username: str) -> Result[Invitation]:
     """Make a one-time link with which someone sets the password of an account named by the
-    owner: the invitation form never has to say whether a user name exists (rule H6)."""
+    owner: the invitation form never has to say whether a user name exists (rule 43)."""
     name = normalise_username(username)
     problem = _username_problem(name) or _role_problem(role)
     if problem:
@@ -117,7 +117,7 @@ async def accept_invitation(state: BoardState, token: str, password: str) -> Res
 
 async def authenticate(state: BoardState, username: str, password: str) -> Result[int]:
     """Check a sign-in; Ok(account id). An unknown name, a deactivated account and a wrong
-    password cost the same work and get the same answer (rule H6)."""
+    password cost the same work and get the same answer (rule 43)."""
     row = await store.get_staff_by_username(state.db, normalise_username(username))
     usable = row is not None and bool(row["active"])
     stored = row["password_hash"] if row is not None and usable else None

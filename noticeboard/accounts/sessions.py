@@ -1,4 +1,4 @@
-"""Staff sessions kept on the server (security rule H1).
+"""Staff sessions kept on the server (security rule 38).
 
 The browser holds a random token; the board stores only its SHA-256 hash, with the account, when
 and from which browser it was signed in and when it was last used. A session ends when its owner

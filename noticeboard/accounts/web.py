@@ -62,7 +62,7 @@ async def login(request: Request) -> Response:
 
 
 def _count_failure(rt: Runtime, username: str, ip: str) -> None:
-    """Count a failed sign-in for the name; tell the admin when it pauses the name (rule H7)."""
+    """Count a failed sign-in for the name; tell the admin when it pauses the name (rule 44)."""
     if rt.limits.account.fail(username, _seconds(rt)):
         log.warning(
             "sign-in for user name %r paused for %d minutes after %d failed attempts "
@@ -186,7 +186,7 @@ async def invitation(request: Request) -> Response:
 
 
 def _invitation_page(request: Request, username: str, error: str | None = None) -> Response:
-    return runtime(request).renderer.page(
+    page = runtime(request).renderer.page(
         request,
         "invitation.html",
         status_code=400 if error else 200,
@@ -194,6 +194,8 @@ def _invitation_page(request: Request, username: str, error: str | None = None) 
         username=username,
         page_title=N_("Join the team"),
     )
+    page.headers["Referrer-Policy"] = "no-referrer"
+    return page
 
 
 @requires(*EVERYONE)

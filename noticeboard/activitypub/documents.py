@@ -35,7 +35,7 @@ def actor_document(config: Config, urls: BoardUrls, public_pem: str, published: 
         "attachment": _profile_fields(config),
     }
     if config.icon:
-        doc["icon"] = {"type": "Image", "url": config.icon}
+        doc["icon"] = {"type": "Image", "url": config.icon_url}
     return doc
 
 

@@ -15,6 +15,7 @@ from noticeboard.config import ConfigError, load_config
 from noticeboard.network import cli as network
 from noticeboard.notices import cli as notices
 from noticeboard.participation import cli as participation
+from noticeboard.sanitize import strip_controls
 from noticeboard.state import BoardNotInitialised
 
 
@@ -47,6 +48,9 @@ def build_parser() -> tuple[Parser, dict[str, Handler]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser, handlers = build_parser()
     args = parser.parse_args(argv)
+    for name, value in vars(args).items():  # rule 27: no control characters are stored
+        if isinstance(value, str):
+            setattr(args, name, strip_controls(value))
     if not getattr(args, "instance", None):
         parser.error(f"{args.command}: the argument --instance FILE is required")
     try:

@@ -12,6 +12,7 @@ from noticeboard.accounts.service import USERNAME_PATTERN
 from noticeboard.app import create_app
 from noticeboard.cli.base import AddCommand, Handler, UsageError, with_state
 from noticeboard.config import Config
+from noticeboard.serving import server_config
 from noticeboard.state import initialise
 
 SHUTDOWN_GRACE = 5  # seconds
@@ -79,8 +80,9 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
         f"(public address {config.base_url}/)",
         flush=True,
     )
-    uvicorn.run(
+    server = server_config(
         app,
+        config.server,
         host=args.host,
         port=args.port,
         ssl_certfile=args.ssl_certfile,
@@ -93,4 +95,5 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
         # asyncio's 30 s; requests still under way get this long, deliveries their own grace.
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
     )
+    uvicorn.Server(server).run()
     return 0

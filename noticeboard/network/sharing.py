@@ -24,6 +24,7 @@ from federation.vocab import (
     is_public,
 )
 from noticeboard import audit
+from noticeboard.moments import checked
 from noticeboard.network import store
 from noticeboard.notices import store as notices_store
 from noticeboard.notices.kinds import is_kind
@@ -181,9 +182,9 @@ def _time(value: object) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return checked(moment) if moment.tzinfo is not None else None
+    except ValueError:  # not a moment, or outside the years the board takes (rule 29)
         return None
-    return moment if moment.tzinfo is not None else None
 
 
 async def share_post(

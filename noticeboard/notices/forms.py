@@ -11,15 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from federation.database import Row, from_db_time
 from noticeboard.i18n import N_
 from noticeboard.languages import is_language
+from noticeboard.moments import LATEST, OUT_OF_RANGE, OutOfRange, checked
 from noticeboard.notices.kinds import DEFAULT_KIND, is_kind
 from noticeboard.notices.polls import PollDetails, validate_poll
 from noticeboard.notices.text import hashtag_name
+from noticeboard.sanitize import strip_controls
 
 TITLE_MAX = 200
 BODY_MAX = 10_000
@@ -92,7 +94,7 @@ def validate_draft(
     poll: Mapping[str, object] | None = None,
 ) -> NoticeDraft:
     """Check a draft from the form or the command line; raise InvalidNotice with reasons."""
-    title, body = title.strip(), body.strip()
+    title, body = one_line(strip_controls(title)), strip_controls(body).strip()  # also stdin
     category = (category or "").strip().lstrip("#") or None
     kind = (kind or "").strip() or DEFAULT_KIND
     errors = {}
@@ -112,6 +114,8 @@ def validate_draft(
     if valid_until and valid_until.strip():
         try:
             until = parse_valid_until(valid_until, timezone)
+        except OutOfRange:
+            errors["valid_until"] = OUT_OF_RANGE
         except ValueError:
             errors["valid_until"] = N_("Please enter a date like 2026-12-24.")
         else:
@@ -139,7 +143,11 @@ def _poll_details(
     closes = fields.get("closes")
     values = dict(fields)
     if isinstance(closes, str):
-        values["closes"] = _moment(closes.strip(), timezone) or (closes.strip() or None)
+        try:
+            values["closes"] = _moment(closes.strip(), timezone) or (closes.strip() or None)
+        except OutOfRange:
+            errors["closes"] = OUT_OF_RANGE
+            values["closes"] = None
     return validate_poll(values, now, errors)
 
 
@@ -149,14 +157,13 @@ def _event_details(
     """Read start, end, place and link of an event; errors go into `errors`."""
 
     def text(name: str, limit: int = 300) -> str | None:
-        value = (fields.get(name) or "").strip()
-        return value[:limit] or None
+        return one_line(fields.get(name) or "")[:limit] or None
 
-    start = _moment(text("start"), timezone)
-    end = _moment(text("end"), timezone) if text("end") else None
-    if start is None:
+    start = _moment_or_error(text("start"), timezone, "start", errors)
+    end = _moment_or_error(text("end"), timezone, "end", errors)
+    if start is None and "start" not in errors:
         errors["start"] = N_("Please enter when the event starts, e.g. 2026-12-24 18:00.")
-    if text("end") and end is None:
+    if text("end") and end is None and "end" not in errors:
         errors["end"] = N_("Please enter when the event ends, e.g. 2026-12-24 20:00.")
     if start and end and end < start:
         errors["end"] = N_("The event cannot end before it starts.")
@@ -170,7 +177,7 @@ def _event_details(
         return None
     return EventDetails(
         start=start,
-        end=end or start + DEFAULT_EVENT_LENGTH,
+        end=end or min(start + DEFAULT_EVENT_LENGTH, LATEST),
         place_name=text("place_name"),
         place_address=text("place_address"),
         latitude=coordinates[0],
@@ -182,8 +189,16 @@ def _event_details(
 DEFAULT_EVENT_LENGTH = timedelta(hours=2)
 
 
+def one_line(text: str) -> str:
+    """A field of one line (a title, a place): line breaks become spaces (rule 28)."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+
+
 def _moment(value: str | None, timezone: str) -> datetime | None:
-    """Read '2026-12-24 18:00' or ISO 8601; without an offset it is the board's local time."""
+    """Read '2026-12-24 18:00' or ISO 8601; without an offset it is the board's local time.
+
+    None when it is not a moment; OutOfRange when it lies outside the years the board takes.
+    """
     if not value:
         return None
     try:
@@ -192,7 +207,17 @@ def _moment(value: str | None, timezone: str) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
-    return moment.astimezone(UTC)
+    return checked(moment)
+
+
+def _moment_or_error(
+    value: str | None, timezone: str, name: str, errors: dict[str, str]
+) -> datetime | None:
+    try:
+        return _moment(value, timezone)
+    except OutOfRange:
+        errors[name] = OUT_OF_RANGE
+        return None
 
 
 def _coordinates(
@@ -216,12 +241,13 @@ def parse_valid_until(text: str, timezone: str) -> datetime:
     zone = ZoneInfo(timezone)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         day = date.fromisoformat(value)
-        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-        return end.astimezone(UTC)
+        if day >= date.max:
+            raise OutOfRange(value)
+        return checked(datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone))
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+    return checked(moment)
 
 
 def validate_consent(
@@ -242,13 +268,19 @@ def validate_consent(
         errors["on_behalf_of"] = N_("Please enter the resident's name (at most 80 characters).")
     if method not in CONSENT_METHODS:
         errors["consent_method"] = N_("Please choose how the resident agreed.")
-    given_at = _day_start(given.strip(), timezone) if given.strip() else now
+    try:
+        given_at = _day_start(given.strip(), timezone) if given.strip() else now
+    except OutOfRange:
+        errors["consent_given"] = OUT_OF_RANGE
+        given_at = now
     if given_at is None or given_at > now:
         errors["consent_given"] = N_("Please enter the day of the consent, e.g. 2026-12-01.")
     until_at = None
     if until.strip():
         try:
             until_at = parse_valid_until(until, timezone)
+        except OutOfRange:
+            errors["consent_until"] = OUT_OF_RANGE
         except ValueError:
             errors["consent_until"] = N_("Please enter a date like 2026-12-24.")
         else:
@@ -272,7 +304,7 @@ def _day_start(value: str, timezone: str) -> datetime | None:
         day = date.fromisoformat(value)
     except ValueError:
         return None
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    return checked(datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)))
 
 
 # --- the one schema of a notice draft ----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Pictures: checked by their content, stripped of EXIF and GPS, resized, stored under new names."""
+"""Pictures: checked by their content, stripped of all metadata, resized, stored under new names."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import blurhash
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from noticeboard.i18n import N_
 
@@ -61,14 +61,15 @@ def store_image(data: bytes, alt: str, media_dir: Path) -> StoredImage:
         raise InvalidImage(N_("The picture is too large (at most 10 MB)."))
     image = _open(data)
     image = ImageOps.exif_transpose(image)  # keep the orientation, drop the EXIF data itself
+    image = _in_srgb(image)
     if image.mode not in ("RGB", "RGBA"):
         transparent = "transparency" in image.info or image.mode in ("P", "LA", "PA")
         image = image.convert("RGBA" if transparent else "RGB")
     image.thumbnail((MAX_SIDE, MAX_SIDE))
+    image = _pixels_only(image)
     kind = "PNG" if image.mode == "RGBA" else "JPEG"
     media_type, extension = FORMATS[kind]
     buffer = io.BytesIO()
-    # A fresh encode writes no EXIF, GPS, XMP or ICC metadata unless asked to.
     if kind == "JPEG":
         image.save(buffer, "JPEG", quality=85, optimize=True)
     else:
@@ -77,6 +78,28 @@ def store_image(data: bytes, alt: str, media_dir: Path) -> StoredImage:
     media_dir.mkdir(parents=True, exist_ok=True)
     (media_dir / name).write_bytes(buffer.getvalue())
     return StoredImage(name, media_type, image.width, image.height, description, _blurhash(image))
+
+
+def _in_srgb(image: Image.Image) -> Image.Image:
+    """The picture's colours moved into sRGB, which browsers assume when there is no profile,
+    so that the profile itself (it may name the camera or the editor) can go (rule 33)."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK", "L"):
+        return image
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        srgb = ImageCms.createProfile("sRGB")
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        converted = ImageCms.profileToProfile(image, profile, srgb, outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image  # a broken profile: the pixels as they are
+    return converted if converted is not None else image
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image of the same pixels and nothing else: Pillow writes back what `info` holds
+    (a JPEG comment, the ICC profile, XMP, PNG text), and a fresh image holds nothing."""
+    return Image.frombytes(image.mode, image.size, image.tobytes())
 
 
 def _open(data: bytes) -> Image.Image:

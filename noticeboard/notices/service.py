@@ -245,6 +245,18 @@ async def expire_due(state: BoardState) -> int:
     return len(rows)
 
 
+async def forget_residents(state: BoardState) -> int:
+    """When a resident's consent ends, their name leaves the notice (rule 31): pages show
+    "on behalf of a resident", and the notice, archived at the same moment, stays."""
+    async with state.db.transaction() as conn:
+        erased = await store.erase_ended_consents(conn, state.clock())
+        for notice_id in erased:
+            await audit.record(
+                conn, "notice.consent_ended", state.urls.notice(notice_id), state.clock()
+            )
+    return len(erased)
+
+
 async def flush_polls(state: BoardState) -> int:
     """Send followers one Update per poll with new votes or that just closed (batched)."""
     now = state.clock()

@@ -193,6 +193,16 @@ async def mark_notice_expired(conn: aiosqlite.Connection, notice_id: int, now: d
     return cursor.rowcount > 0
 
 
+async def erase_ended_consents(conn: aiosqlite.Connection, now: datetime) -> list[int]:
+    """Forget the names of residents whose consent has ended; return those notices."""
+    cursor = await conn.execute(
+        "UPDATE notices SET on_behalf_of = NULL WHERE on_behalf_of IS NOT NULL"
+        " AND consent_until <= ? RETURNING id",
+        (to_db_time(now),),
+    )
+    return [row[0] for row in await cursor.fetchall()]
+
+
 async def touch_notice(conn: aiosqlite.Connection, notice_id: int, now: datetime) -> None:
     """Set `updated`, which an Update of the notice carries."""
     await conn.execute("UPDATE notices SET updated = ? WHERE id = ?", (to_db_time(now), notice_id))

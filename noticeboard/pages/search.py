@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from noticeboard.moments import EARLIEST, LATEST
 
 MAX_TERMS = 10
 
@@ -25,6 +27,10 @@ def day_bounds(value: str | None, timezone: str, *, end: bool) -> datetime | Non
         day = date.fromisoformat(value)
     except ValueError:
         return None
-    if end:
+    if end and day < date.max:
         day += timedelta(days=1)
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone))
+    try:
+        moment = datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    except OverflowError:  # the first or last day Python knows: no bound at all (rule 29)
+        return None
+    return min(max(moment, EARLIEST), LATEST)

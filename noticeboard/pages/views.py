@@ -106,6 +106,8 @@ def notice_view(
 ) -> NoticeView:
     counts = counts or {}
     valid_until = _time(row["valid_until"])
+    consent_until = _time(row["consent_until"])
+    consent_ended = bool(now and consent_until and consent_until <= now)  # rule 31
     return NoticeView(
         id=row["id"],
         url=urls.notice(row["id"]),
@@ -136,7 +138,7 @@ def notice_view(
         delivery_failed=counts.get("failed", 0) + counts.get("dead", 0),
         origin=row["origin"],
         submitted_by=row["submitted_by"],
-        on_behalf_of=row["on_behalf_of"],
+        on_behalf_of=None if consent_ended else row["on_behalf_of"],
         consent_method=row["consent_method"],
         consent_given=_time(row["consent_given"]),
         consent_until=_last_day(row["consent_until"]),

@@ -19,6 +19,7 @@ from noticeboard.participation.forms import (
     validate_submission,
 )
 from noticeboard.runtime import runtime
+from noticeboard.sanitize import strip_controls
 from noticeboard.state import session_secret
 from noticeboard.web.guard import form_field
 
@@ -43,7 +44,7 @@ async def submit(request: Request) -> Response:
         response.headers["Retry-After"] = str(int(retry) + 1)
         return response
     async with request.form(max_files=0, max_fields=20, max_part_size=FORM_LIMIT) as form:
-        fields = {k: form_field(form, k) for k in SUBMISSION_FIELDS}
+        fields = {k: strip_controls(form_field(form, k)) for k in SUBMISSION_FIELDS}
         robot = robot_reason(form_field(form, HONEYPOT), form_field(form, "form_token"), secret)
         consent = form_field(form, "consent") == "yes"
     if robot is not None:

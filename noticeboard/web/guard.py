@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,6 +14,7 @@ from noticeboard import audit
 from noticeboard.accounts import passwords, sessions
 from noticeboard.i18n import N_
 from noticeboard.runtime import runtime
+from noticeboard.sanitize import strip_controls
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -33,7 +34,7 @@ class StaffUser:
 
 async def current_user(request: Request) -> StaffUser | None:
     """Return the signed-in, active staff member of this request, if any: the cookie's token
-    must name a live session on the server (rule H1), read afresh on every request, so that
+    must name a live session on the server (rule 38), read afresh on every request, so that
     sign-out, deactivation and role changes take effect at once."""
     if "staff_user" in request.scope:
         return request.scope["staff_user"]  # type: ignore[no-any-return]
@@ -86,7 +87,19 @@ async def read_form(request: Request, *, files: int = 0, limit: int = FORM_LIMIT
         raise HTTPException(
             403, N_("The form has expired. Please go back, reload the page and try again.")
         )
-    return form
+    return cleaned(form)
+
+
+def cleaned(form: FormData) -> FormData:
+    """The form with control characters taken out of its texts, before anything stores them
+    (rule 27); passwords are left exactly as typed."""
+    return FormData([(name, _cleaned(name, value)) for name, value in form.multi_items()])
+
+
+def _cleaned(name: str, value: str | UploadFile) -> str | UploadFile:
+    if isinstance(value, str) and "password" not in name:
+        return strip_controls(value)
+    return value
 
 
 def form_field(form: FormData, name: str) -> str:

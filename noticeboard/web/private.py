@@ -1,4 +1,4 @@
-"""Responses that no browser, proxy or shared computer may keep (rule H5)."""
+"""Responses that no browser, proxy or shared computer may keep (rule 42)."""
 
 from __future__ import annotations
 

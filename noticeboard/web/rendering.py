@@ -55,7 +55,7 @@ class Renderer:
             url=urls.home,
             actor_url=urls.actor,
             contact=config.contact.as_dict(),
-            icon_url=config.icon or None,
+            icon_url=config.icon_on_board,
             language=config.language,
         )
 

@@ -54,11 +54,11 @@ def add_editor(board: RunningBoard, name: str = "eda") -> None:
     assert result.returncode == 0, result.stderr
 
 
-# --- H6: no answer tells whether a user name exists --------------------------------------------
+# --- 43: no answer tells whether a user name exists --------------------------------------------
 
 
 def test_sign_in__unknown_and_existing_user_take_the_same_time(board: RunningBoard) -> None:
-    """Medians of alternating attempts in one run; a ratio, not a time (rule H6)."""
+    """Medians of alternating attempts in one run; a ratio, not a time (rule 43)."""
     durations: dict[str, list[float]] = {"unknown": [], "existing": []}
     for round_ in range(7):
         for kind, name in (("unknown", f"nobody{round_}"), ("existing", "admin")):
@@ -142,7 +142,7 @@ def test_invitation_form__never_says_that_a_user_name_exists(board: RunningBoard
     assert board.value("SELECT username FROM staff ORDER BY id DESC") == "neu"
 
 
-# --- H7: throttling per account as well as per address -----------------------------------------
+# --- 44: throttling per account as well as per address -----------------------------------------
 
 
 def test_sign_in__failures_for_one_account_from_many_addresses_pause_it(
@@ -183,7 +183,7 @@ def test_sign_in__an_unknown_name_is_paused_alike(board: RunningBoard) -> None:
     assert statuses == [400] * 5 + [429]  # a pause reveals nothing about the name
 
 
-# --- H9: the first account's name ----------------------------------------------------------------
+# --- 46: the first account's name ----------------------------------------------------------------
 
 
 def init(tmp_path: Path, *args: str, **env: str) -> str:
@@ -227,7 +227,7 @@ def test_init__takes_the_first_accounts_name_from_the_command_line(tmp_path: Pat
     assert owners(tmp_path) == ["kim"]
 
 
-# --- H10: a locked-out owner gets back in on the server ----------------------------------------
+# --- 47: a locked-out owner gets back in on the server ----------------------------------------
 
 
 def test_reset_password__prints_a_new_password_and_ends_the_sessions(board: RunningBoard) -> None:

@@ -56,7 +56,7 @@ def session_token(client: httpx.Client) -> str:
     return token
 
 
-# --- H1: a session is a record on the server ------------------------------------------------
+# --- 38: a session is a record on the server ------------------------------------------------
 
 
 def test_session__the_board_stores_only_a_hash_of_the_cookies_token(
@@ -85,7 +85,7 @@ def test_sign_out__a_copied_cookie_no_longer_works(served_board: RunningBoard) -
     assert served_board.rows("SELECT * FROM staff_sessions") == []
 
 
-# --- H2: password changes and owners end sessions; deactivation and roles at once -----------
+# --- 39: password changes and owners end sessions; deactivation and roles at once -----------
 
 
 def test_password_change__ends_every_other_session_of_the_account(
@@ -183,7 +183,7 @@ def test_role_change__takes_effect_on_the_next_request(served_board: RunningBoar
     assert signed_in(editor)
 
 
-# --- H3: idle timeout and absolute lifetime -------------------------------------------------
+# --- 40: idle timeout and absolute lifetime -------------------------------------------------
 
 
 def test_session__ends_after_eight_idle_hours(board: RunningBoard) -> None:
@@ -232,7 +232,7 @@ def test_session__lifetime_is_configurable(make_board) -> None:
     assert not signed_in(client)
 
 
-# --- H4: one's own sessions, seen and ended -------------------------------------------------
+# --- 41: one's own sessions, seen and ended -------------------------------------------------
 
 
 def test_own_sessions__are_listed_with_their_browser_and_can_be_ended(
@@ -277,7 +277,7 @@ def test_own_sessions__another_accounts_session_cannot_be_ended(
     assert signed_in(owner)
 
 
-# --- H5: Cache-Control: no-store ------------------------------------------------------------
+# --- 42: Cache-Control: no-store ------------------------------------------------------------
 
 
 @pytest.fixture

@@ -73,6 +73,7 @@ class BoardProcess:
         host: str = "127.0.0.1",
         username: str | None = None,
         startup_timeout: float = 30.0,
+        serve_args: Iterable[str] = (),
     ) -> None:
         self.instance_file = Path(instance_file).resolve()
         self.data_dir = Path(data_dir).resolve()
@@ -86,6 +87,7 @@ class BoardProcess:
         self.username = username or _username_from_instance(self.instance_file)
         self.admin_password = ADMIN_PASSWORD
         self.startup_timeout = startup_timeout
+        self.serve_args = list(serve_args)  # more options of `aushang serve`
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir / "aushang-serve.log"
         self.env = self._build_env(env_extra)
@@ -184,6 +186,7 @@ class BoardProcess:
         ]
         if self.tls:
             cmd += ["--ssl-certfile", str(self.tls[0]), "--ssl-keyfile", str(self.tls[1])]
+        cmd += self.serve_args
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             log.write(f"\n===== {time.strftime('%H:%M:%S')} start: {' '.join(cmd)}\n".encode())
