@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from federation import httpsig, queue_store
-from federation.actors import ActorError, ActorResolver
+from federation.actors import ActorError, ActorResolver, KeyOwner
 from federation.database import Database
 from federation.hosts import HostError, canonical_host
 from federation.jsonsafe import JsonError, parse_json_object
@@ -148,28 +148,36 @@ class Inbox:
             owner = await self.resolver.key_owner(parsed.key_id)
         except ActorError as exc:
             return InboxResult(401, f"cannot use the signing key: {exc.reason}")
-        if owner.id != actor_id:
+        if owner.actor.id != actor_id:
             return InboxResult(401, "the signing key does not belong to the activity's actor")
         result = self._check(parsed, owner, body)
         if result.ok:
-            return owner
+            return owner.actor
         try:
             refreshed = await self.resolver.refresh_key(parsed.key_id, actor_id)
         except ActorError as exc:
             return InboxResult(401, f"signature invalid ({result.reason}); {exc.reason}")
         if refreshed and self._check(parsed, refreshed, body).ok:
-            return refreshed
+            return refreshed.actor
         return InboxResult(401, f"signature invalid: {result.reason}")
 
     def _check(
-        self, parsed: httpsig.ParsedSignature, owner: RemoteActorRow, body: bytes
+        self, parsed: httpsig.ParsedSignature, owner: KeyOwner, body: bytes
     ) -> httpsig.VerifyResult:
-        if not owner.public_key_pem:
-            return httpsig.VerifyResult(False, "the actor publishes no key", parsed.key_id)
-        key = load_public_key(owner.public_key_pem)
-        return httpsig.verify_signature(
-            parsed, key, body, self.clock(), expected_host=self.own_host
-        )
+        """Verify with the key the key id names (with each of the actor's keys when the key id
+        is the actor itself)."""
+        result = httpsig.VerifyResult(False, "the actor publishes no key", parsed.key_id)
+        for key in owner.keys:
+            result = httpsig.verify_signature(
+                parsed,
+                load_public_key(key.public_key_pem),
+                body,
+                self.clock(),
+                expected_host=self.own_host,
+            )
+            if result.ok:
+                break
+        return result
 
     async def _store(self, activity: Json, actor_id: str, body: bytes) -> InboxResult:
         type_ = get_type(activity) or ""
@@ -259,11 +267,21 @@ def _check_shape(activity: Json) -> str | None:
     return None
 
 
+def _embedded(activity: Json) -> list[Json]:
+    """The object, and the object of an embedded activity (a group's Announce{Create{Page}})."""
+    objects: list[Json] = []
+    obj = activity.get("object")
+    while isinstance(obj, dict) and len(objects) < 2:
+        objects.append(obj)
+        obj = obj.get("object")
+    return objects
+
+
 def _object_hosts(activity: Json) -> set[str]:
     """Hosts of the object and its author, which a block must cover too (rule 5)."""
-    obj = activity.get("object")
-    ids = [get_id(obj)]
-    if isinstance(obj, dict):
+    ids = [get_id(activity.get("object"))]
+    for obj in _embedded(activity):
+        ids += [get_id(obj.get("object")), get_id(obj.get("actor"))]
         ids += [get_id(author) for author in as_list(obj.get("attributedTo"))]
     hosts = set()
     for ident in ids:
@@ -276,10 +294,10 @@ def _object_hosts(activity: Json) -> set[str]:
 
 
 def _involved_actors(activity: Json) -> set[str]:
-    """The activity's actor and the author of its object, which an account block covers."""
-    obj = activity.get("object")
+    """The activity's actor and the authors of its objects, which an account block covers."""
     ids = {get_id(activity.get("actor"))}
-    if isinstance(obj, dict):
+    for obj in _embedded(activity):
+        ids.add(get_id(obj.get("actor")))
         ids.update(get_id(author) for author in as_list(obj.get("attributedTo")))
     return {ident for ident in ids if ident}
 
