@@ -349,3 +349,19 @@ def test_peertube__video_of_a_followed_channel_is_kept(
 
     rows = board.rows("SELECT type, name FROM remote_posts")
     assert rows == [{"type": "Video", "name": "Hoffest 2025"}]
+
+
+def test_lemmy__announce_of_a_page_by_a_blocked_author_is_refused(
+    board: RunningBoard, fediverse: Fediverse
+) -> None:
+    community = fediverse.actor("nordstadt", actor_type="Group")
+    followed(board, community)
+    assert board.cli("block", "spam.example").returncode == 0
+    announce = payload("lemmy-announce-create-page", community, board)
+    announce["object"]["actor"] = "https://spam.example/u/kim"
+    announce["object"]["object"]["attributedTo"] = "https://spam.example/u/kim"
+
+    response = community.post(board.inbox, announce, now=board.clock.now)
+
+    assert response.status_code == 403, response.text
+    assert board.value("SELECT count(*) FROM remote_posts") == 0

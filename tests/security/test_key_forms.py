@@ -295,3 +295,14 @@ def test_proof__of_an_unknown_cryptosuite_is_refused(
 
     refused(post_unsigned(board, activity), 401, "eddsa-jcs-2022")
     assert_nothing_stored(board)
+
+
+def test_proof__over_a_document_jcs_cannot_canonicalise_is_refused_not_500(
+    board: RunningBoard, alice: RemoteActor
+) -> None:
+    with_multikey(alice, multikey(alice, f"{alice.id}#ed25519-key"))
+    activity = proved(board, alice)
+    activity["votes"] = 2**60  # beyond the I-JSON integers RFC 8785 accepts
+
+    refused(post_unsigned(board, activity), 401, "proof cannot be read")
+    assert_nothing_stored(board)
