@@ -278,13 +278,15 @@ def sign_request_rfc9421(
     url: str,
     body: bytes | None,
     key_id: str,
-    private_key: rsa.RSAPrivateKey,
+    private_key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey,
     now: datetime,
     extra_headers: Mapping[str, str] | None = None,
     *,
     label: str = "sig1",
 ) -> dict[str, str]:
-    """Sign a request per RFC 9421 the way Fedify does (rsa-v1_5-sha256, Content-Digest)."""
+    """Sign a request per RFC 9421 the way Fedify does (rsa-v1_5-sha256, Content-Digest);
+    with an Ed25519 key (a FEP-521a Multikey) the algorithm is `ed25519`."""
+    alg = ED25519 if isinstance(private_key, ed25519.Ed25519PrivateKey) else RSA_V1_5_SHA256
     parts, authority, target = _url_parts(url)
     headers = {"Host": authority, "Date": http_date(now)}
     lines = {
@@ -297,10 +299,10 @@ def sign_request_rfc9421(
     _merge_extra(headers, extra_headers)
     created = int(_aware(now).timestamp())
     keyid = sf.serialize_string(key_id)
-    params = f'({" ".join(lines)});created={created};keyid={keyid};alg="{RSA_V1_5_SHA256}"'
+    params = f'({" ".join(lines)});created={created};keyid={keyid};alg="{alg}"'
     base_lines = [f"{name}: {value}" for name, value in lines.items()]
     base = "\n".join([*base_lines, f'"@signature-params": {params}']).encode("utf-8")
-    signature = sign_bytes(RSA_V1_5_SHA256, private_key, base)
+    signature = sign_bytes(alg, private_key, base)
     headers["Signature-Input"] = f"{label}={params}"
     headers["Signature"] = f"{label}=:{base64.b64encode(signature).decode('ascii')}:"
     return headers

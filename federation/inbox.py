@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import aiosqlite
+import rfc8785
 
-from federation import httpsig, queue_store
-from federation.actors import ActorError, ActorResolver
+from federation import httpsig, proofs, queue_store
+from federation.actors import ActorError, ActorResolver, KeyOwner
 from federation.database import Database
 from federation.hosts import HostError, canonical_host
 from federation.jsonsafe import JsonError, parse_json_object
 from federation.keys import load_public_key
-from federation.store import RemoteActorRow
+from federation.store import RemoteActorRow, RemoteKey
 from federation.vocab import Json, as_list, get_id, get_type
 
 log = logging.getLogger("federation.inbox")
@@ -29,6 +30,7 @@ ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "applicati
 MAX_BODY = 1_048_576
 MAX_PROCESS_ATTEMPTS = 8
 MAX_LIST = 1000
+UNSIGNED = "request is not signed"
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,51 @@ class Inbox:
         actor_id = get_id(activity["actor"]) or ""
         parsed = httpsig.parse_signature("POST", target, headers)
         if isinstance(parsed, httpsig.SignatureError):
+            if parsed.reason.startswith(UNSIGNED) and "proof" in activity:
+                return await self._authenticate_proof(activity, actor_id, body)
             return InboxResult(401, parsed.reason)
+        screened = await self._screen(parsed.key_id, actor_id, activity)
+        if screened is not None:
+            return screened
+        # Everything that needs no key is checked before the key is fetched.
+        precheck = httpsig.check_request(parsed, body, self.clock(), expected_host=self.own_host)
+        if not precheck.ok:
+            return InboxResult(401, f"signature invalid: {precheck.reason}")
+        verdict = await self._verify(
+            parsed.key_id, actor_id, lambda key: self._check_signature(parsed, key, body)
+        )
+        if isinstance(verdict, InboxResult):
+            return verdict
+        return await self._store(activity, actor_id, body)
+
+    async def _authenticate_proof(self, activity: Json, actor_id: str, body: bytes) -> InboxResult:
+        """An activity sent with an Object Integrity Proof (FEP-8b32) instead of an HTTP
+        signature: the same key-owner rules, the same time window."""
         try:
-            key_host, actor_host = canonical_host(parsed.key_id), canonical_host(actor_id)
+            parsed = proofs.parse_proof(activity)
+        except rfc8785.CanonicalizationError as exc:
+            return InboxResult(401, f"request is not signed, and its proof cannot be read: {exc}")
+        if isinstance(parsed, str):
+            return InboxResult(401, f"request is not signed, and its proof is not usable: {parsed}")
+        screened = await self._screen(parsed.key_id, actor_id, activity)
+        if screened is not None:
+            return screened
+        verdict = await self._verify(
+            parsed.key_id,
+            actor_id,
+            lambda key: proofs.verify_proof(
+                parsed, load_public_key(key.public_key_pem), self.clock()
+            ),
+        )
+        if isinstance(verdict, InboxResult):
+            return verdict
+        return await self._store(activity, actor_id, body)
+
+    async def _screen(self, key_id: str, actor_id: str, activity: Json) -> InboxResult | None:
+        """What is refused before any key is fetched: blocks, our own host, a key on another
+        host than the actor (rules 3 and 5)."""
+        try:
+            key_host, actor_host = canonical_host(key_id), canonical_host(actor_id)
         except HostError as exc:
             return InboxResult(400, f"bad host: {exc}")
         hosts = {key_host, actor_host, *_object_hosts(activity)}
@@ -132,44 +176,39 @@ class Inbox:
             return InboxResult(401, "signing key is on another host than the actor")
         if _is_self_delete(activity) and not await self.resolver.cached(actor_id):
             return InboxResult(202, "delete of an unknown actor ignored")
-        # Everything that needs no key is checked before the key is fetched.
-        precheck = httpsig.check_request(parsed, body, self.clock(), expected_host=self.own_host)
-        if not precheck.ok:
-            return InboxResult(401, f"signature invalid: {precheck.reason}")
-        verdict = await self._verify(parsed, activity, actor_id, body)
-        if isinstance(verdict, InboxResult):
-            return verdict
-        return await self._store(activity, actor_id, body)
+        return None
 
     async def _verify(
-        self, parsed: httpsig.ParsedSignature, activity: Json, actor_id: str, body: bytes
+        self, key_id: str, actor_id: str, check: Callable[[RemoteKey], str | None]
     ) -> RemoteActorRow | InboxResult:
         try:
-            owner = await self.resolver.key_owner(parsed.key_id)
+            owner = await self.resolver.key_owner(key_id)
         except ActorError as exc:
             return InboxResult(401, f"cannot use the signing key: {exc.reason}")
-        if owner.id != actor_id:
+        if owner.actor.id != actor_id:
             return InboxResult(401, "the signing key does not belong to the activity's actor")
-        result = self._check(parsed, owner, body)
-        if result.ok:
-            return owner
+        reason = _first_valid(owner, check)
+        if reason is None:
+            return owner.actor
         try:
-            refreshed = await self.resolver.refresh_key(parsed.key_id, actor_id)
+            refreshed = await self.resolver.refresh_key(key_id, actor_id)
         except ActorError as exc:
-            return InboxResult(401, f"signature invalid ({result.reason}); {exc.reason}")
-        if refreshed and self._check(parsed, refreshed, body).ok:
-            return refreshed
-        return InboxResult(401, f"signature invalid: {result.reason}")
+            return InboxResult(401, f"signature invalid ({reason}); {exc.reason}")
+        if refreshed and _first_valid(refreshed, check) is None:
+            return refreshed.actor
+        return InboxResult(401, f"signature invalid: {reason}")
 
-    def _check(
-        self, parsed: httpsig.ParsedSignature, owner: RemoteActorRow, body: bytes
-    ) -> httpsig.VerifyResult:
-        if not owner.public_key_pem:
-            return httpsig.VerifyResult(False, "the actor publishes no key", parsed.key_id)
-        key = load_public_key(owner.public_key_pem)
-        return httpsig.verify_signature(
-            parsed, key, body, self.clock(), expected_host=self.own_host
+    def _check_signature(
+        self, parsed: httpsig.ParsedSignature, key: RemoteKey, body: bytes
+    ) -> str | None:
+        result = httpsig.verify_signature(
+            parsed,
+            load_public_key(key.public_key_pem),
+            body,
+            self.clock(),
+            expected_host=self.own_host,
         )
+        return None if result.ok else result.reason
 
     async def _store(self, activity: Json, actor_id: str, body: bytes) -> InboxResult:
         type_ = get_type(activity) or ""
@@ -243,6 +282,17 @@ class Inbox:
             )
 
 
+def _first_valid(owner: KeyOwner, check: Callable[[RemoteKey], str | None]) -> str | None:
+    """None if one of the keys the key id stands for verifies; else the last reason."""
+    reason = "the actor publishes no key"
+    for key in owner.keys:
+        failed = check(key)
+        if failed is None:
+            return None
+        reason = failed
+    return reason
+
+
 def _check_shape(activity: Json) -> str | None:
     if not isinstance(activity.get("id"), str) or not activity["id"]:
         return "activity has no id"
@@ -259,11 +309,21 @@ def _check_shape(activity: Json) -> str | None:
     return None
 
 
+def _embedded(activity: Json) -> list[Json]:
+    """The object, and the object of an embedded activity (a group's Announce{Create{Page}})."""
+    objects: list[Json] = []
+    obj = activity.get("object")
+    while isinstance(obj, dict) and len(objects) < 2:
+        objects.append(obj)
+        obj = obj.get("object")
+    return objects
+
+
 def _object_hosts(activity: Json) -> set[str]:
     """Hosts of the object and its author, which a block must cover too (rule 5)."""
-    obj = activity.get("object")
-    ids = [get_id(obj)]
-    if isinstance(obj, dict):
+    ids = [get_id(activity.get("object"))]
+    for obj in _embedded(activity):
+        ids += [get_id(obj.get("object")), get_id(obj.get("actor"))]
         ids += [get_id(author) for author in as_list(obj.get("attributedTo"))]
     hosts = set()
     for ident in ids:
@@ -276,10 +336,10 @@ def _object_hosts(activity: Json) -> set[str]:
 
 
 def _involved_actors(activity: Json) -> set[str]:
-    """The activity's actor and the author of its object, which an account block covers."""
-    obj = activity.get("object")
+    """The activity's actor and the authors of its objects, which an account block covers."""
     ids = {get_id(activity.get("actor"))}
-    if isinstance(obj, dict):
+    for obj in _embedded(activity):
+        ids.add(get_id(obj.get("actor")))
         ids.update(get_id(author) for author in as_list(obj.get("attributedTo")))
     return {ident for ident in ids if ident}
 

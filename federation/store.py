@@ -380,6 +380,38 @@ async def release_key_id(conn: aiosqlite.Connection, key_id: str, owner_id: str)
     )
 
 
+@dataclass(frozen=True)
+class RemoteKey:
+    id: str
+    actor_id: str
+    public_key_pem: str
+
+
+async def replace_remote_keys(
+    conn: aiosqlite.Connection, actor_id: str, keys: Sequence[RemoteKey]
+) -> None:
+    """Store the keys an actor lists now; each key id has one owner (rule 4)."""
+    await conn.execute("DELETE FROM remote_keys WHERE actor_id = ?", (actor_id,))
+    await conn.executemany(
+        "INSERT OR REPLACE INTO remote_keys (id, actor_id, public_key_pem) VALUES (?, ?, ?)",
+        [(k.id, actor_id, k.public_key_pem) for k in keys],
+    )
+
+
+async def get_remote_key(db: Database, key_id: str) -> RemoteKey | None:
+    """Return a cached remote key by its own id."""
+    row = await db.fetchone("SELECT * FROM remote_keys WHERE id = ?", (key_id,))
+    return RemoteKey(**dict(row)) if row else None
+
+
+async def list_remote_keys(db: Database, actor_id: str) -> list[RemoteKey]:
+    """Return every cached key of a remote actor."""
+    rows = await db.fetchall(
+        "SELECT * FROM remote_keys WHERE actor_id = ? ORDER BY id", (actor_id,)
+    )
+    return [RemoteKey(**dict(row)) for row in rows]
+
+
 async def count_followers_and_servers(db: Database, local_actor: str) -> tuple[int, int]:
     """Count a local actor's accepted followers and the servers they are on."""
     row = await db.fetchone(

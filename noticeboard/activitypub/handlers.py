@@ -38,6 +38,7 @@ class BoardInbox:
         inbox.on("Update", self.on_update)
         inbox.on("Delete", self.on_delete)
         inbox.on("Like", self.on_like)
+        inbox.on("EmojiReact", self.on_like)  # Pleroma, Akkoma: counted as a like
         inbox.on("Announce", self.on_announce)
         inbox.on("Flag", self.on_flag)
 
@@ -64,7 +65,24 @@ class BoardInbox:
         await self._react(ctx, "Like")
 
     async def on_announce(self, ctx: InboxContext) -> None:
-        await self._react(ctx, "Announce")
+        inner = ctx.activity.get("object")
+        if isinstance(inner, dict) and get_type(inner) == "Create":
+            await self._group_post(ctx, get_id(inner.get("object")))
+        else:
+            await self._react(ctx, "Announce")
+
+    async def _group_post(self, ctx: InboxContext, object_id: str | None) -> None:
+        """A group the board follows (Lemmy, FEP-1b12) announces a member's Create: the post is
+        fetched from its origin, never taken from the group's copy (rule 9)."""
+        if object_id is None or not await network.is_followed(self.state, ctx):
+            return
+        try:
+            obj = await ctx.resolver.fetch_object(object_id)
+            author = await ctx.resolver.get(get_id(as_list(obj.get("attributedTo"))[0]) or "")
+        except (ActorError, IndexError):
+            return
+        if get_type(obj) in POST_TYPES and authored_on_origin(obj, author):
+            await network.post_received(self.state, ctx, obj, is_public(obj), author.id)
 
     async def _react(self, ctx: InboxContext, type_: str) -> None:
         notice_id = self.urls.notice_number(get_id(ctx.activity.get("object")))
@@ -100,7 +118,7 @@ class BoardInbox:
 
     async def on_create(self, ctx: InboxContext) -> None:
         """A vote, a reply to a notice, a mention of the board, or a post of a followed account."""
-        if self._poll_of(ctx.activity.get("object")) is not None:
+        if await self._vote_for(ctx, ctx.activity.get("object")) is not None:
             await self._vote(ctx)
             return
         followed = await network.is_followed(self.state, ctx)
@@ -108,6 +126,9 @@ class BoardInbox:
             return
         obj = await self._trusted_object(ctx)
         if obj is None:
+            return
+        if await self._vote_for(ctx, obj) is not None:
+            await self._vote(ctx, obj)
             return
         notice_id = self.urls.notice_number(get_id(obj.get("inReplyTo")))
         if notice_id is not None and not await notices_store.get_notice_by_id(ctx.db, notice_id):
@@ -142,15 +163,21 @@ class BoardInbox:
         ]
         return self.urls.actor in [get_id(r) for r in recipients] + mentions
 
-    def _poll_of(self, obj: object) -> int | None:
-        """The local notice a vote answers: a Note with a name, inReplyTo one of our notices."""
-        if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
+    async def _vote_for(self, ctx: InboxContext, obj: object) -> int | None:
+        """The poll a vote answers. Only a `Note` whose `name` is an option of one of the
+        board's polls, inReplyTo that poll, is a vote (as Mastodon reads them, `create.rb`);
+        an Article, Page or Event with a title, or a Note with any other name, is a reply."""
+        if not isinstance(obj, dict) or get_type(obj) != "Note":
             return None
-        return self.urls.notice_number(get_id(obj.get("inReplyTo")))
+        name = obj.get("name")
+        notice_id = self.urls.notice_number(get_id(obj.get("inReplyTo")))
+        if not isinstance(name, str) or notice_id is None:
+            return None
+        return notice_id if await participation.is_poll_option(ctx, notice_id, name) else None
 
-    async def _vote(self, ctx: InboxContext) -> None:
-        obj = await self._trusted_object(ctx)
-        notice_id = self._poll_of(obj)
+    async def _vote(self, ctx: InboxContext, obj: Json | None = None) -> None:
+        obj = obj or await self._trusted_object(ctx)
+        notice_id = await self._vote_for(ctx, obj)
         if obj is not None and notice_id is not None:
             await participation.vote(ctx, notice_id, obj["name"])
 

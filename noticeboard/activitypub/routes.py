@@ -65,6 +65,9 @@ async def nodeinfo_discovery(request: Request) -> Response:
 
 async def nodeinfo_document(request: Request) -> Response:
     state = runtime(request).state
+    schema = request.path_params["version"]
+    if schema not in nodeinfo.VERSIONS:
+        return _text(404, "no such NodeInfo version")
     doc = nodeinfo.document(
         software="aushang",
         version=__version__,
@@ -72,9 +75,9 @@ async def nodeinfo_document(request: Request) -> Response:
         users=1,
         posts=await queries.count_notices(state),
         name=state.config.name,
+        schema=schema,
     )
-    profile = 'profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"'
-    return JSONResponse(doc, media_type=f"application/json; {profile}")
+    return JSONResponse(doc, media_type=nodeinfo.content_type(schema))
 
 
 async def actor(request: Request) -> Response:
@@ -237,7 +240,7 @@ def request_url(request: Request) -> str:
 routes = [
     Route("/.well-known/webfinger", webfinger),
     Route("/.well-known/nodeinfo", nodeinfo_discovery),
-    Route("/nodeinfo/2.1", nodeinfo_document),
+    Route("/nodeinfo/{version}", nodeinfo_document),
     Route("/actor", instance_actor),
     Route("/actor/inbox", inbox, methods=["POST"]),
     Route("/actor/outbox", instance_outbox),

@@ -61,11 +61,13 @@ async def is_followed(state: BoardState, ctx: InboxContext) -> bool:
     return bool(following and following["state"] == "accepted")
 
 
-async def post_received(state: BoardState, ctx: InboxContext, obj: Json, public: bool) -> None:
-    """A post of an account the board follows: kept for the network page; a public one may be
-    shared by a sharing rule."""
+async def post_received(
+    state: BoardState, ctx: InboxContext, obj: Json, public: bool, author: str | None = None
+) -> None:
+    """A post of an account the board follows (or, announced by a followed group, of one of its
+    members: `author`): kept for the network page; a public one may be shared by a rule."""
     async with ctx.transaction() as conn:
-        await store_post(conn, obj, ctx.actor.id, ctx.now)
+        await store_post(conn, obj, author or ctx.actor.id, ctx.now)
         if public:
             post = await authored_post(conn, obj["id"])
             if post is not None and post["role"] == "network":

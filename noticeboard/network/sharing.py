@@ -3,6 +3,7 @@ copy in step with its original."""
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -33,18 +34,46 @@ from noticeboard.sanitize import clean_html, clean_text
 from noticeboard.state import BoardState
 
 TITLE_MAX = 200
-POST_TYPES = ("Note", "Article", "Page", "Event", "Question")  # what may be stored or shared
+# what may be stored or shared
+POST_TYPES = ("Note", "Article", "Page", "Event", "Question", "Video")
 OBJECT_MAX = 64 * 1024  # characters of a post's JSON kept for its shared copy
 
 
 def authored_on_origin(obj: Json, actor: fedstore.RemoteActorRow) -> bool:
-    """Whether a post's id is on its sender's host and attributed to the sender (rule 9)."""
-    object_id = get_id(obj)
+    """Whether a post's id is on its sender's host and attributed to the sender (rule 9).
+    `attributedTo` may be a list (PeerTube: account and channel; Lemmy, Friendica): the sender
+    must be one of the authors, and every author on the sender's host."""
+    authors = [get_id(author) for author in as_list(obj.get("attributedTo"))]
     try:
-        same_origin = object_id is not None and canonical_host(object_id) == actor.host
+        hosts = {canonical_host(ident or "") for ident in [get_id(obj), *authors]}
     except HostError:
         return False
-    return same_origin and get_id(obj.get("attributedTo")) == actor.id
+    return hosts == {actor.host} and actor.id in authors
+
+
+def post_content(obj: Json) -> str:
+    """The post's HTML: `content`, or the first language of `contentMap` when a server sends
+    only that; Misskey's quote (`_misskey_quote`, `quoteUrl`, FEP-044f `quote`) as a link."""
+    content = obj.get("content")
+    if not isinstance(content, str) or not content.strip():
+        mapped = obj.get("contentMap")
+        mapped = mapped if isinstance(mapped, dict) else {}
+        values = [v for v in mapped.values() if isinstance(v, str)]
+        content = values[0] if values else ""
+    quote = quote_of(obj)
+    if quote and quote not in content:
+        content += f'<p>RE: <a href="{html.escape(quote)}">{html.escape(quote)}</a></p>'
+    return content
+
+
+def quote_of(obj: Json) -> str | None:
+    """The post a quote post quotes: FEP-044f `quote` (Mastodon 4.5), Misskey's
+    `_misskey_quote`, or `quoteUrl` / `quoteUri` (Pleroma, Akkoma, Fedibird)."""
+    for name in ("quote", "_misskey_quote", "quoteUrl", "quoteUri"):
+        link = get_id(obj.get(name))
+        if link and link.startswith(("https://", "http://")) and len(link) <= 1000:
+            return link
+    return None
 
 
 async def store_post(conn: aiosqlite.Connection, obj: Json, actor_id: str, now: datetime) -> None:
@@ -55,7 +84,7 @@ async def store_post(conn: aiosqlite.Connection, obj: Json, actor_id: str, now: 
             url = None
     except HostError:
         url = None
-    content = _text(obj, "content")
+    content = post_content(obj)
     name = _text(obj, "name") or None
     published = _text(obj, "published") or None
     document = json.dumps(obj, ensure_ascii=False)
@@ -152,8 +181,7 @@ def _body_html(obj: Json) -> str:
         and isinstance(source.get("content"), str)
     ):
         return str(render_markdown(source["content"][:20_000]))
-    content = obj.get("content")
-    return str(clean_html(content)) if isinstance(content, str) else ""
+    return str(clean_html(post_content(obj)))
 
 
 def _text(obj: Json, name: str) -> str:

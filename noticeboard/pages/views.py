@@ -84,6 +84,7 @@ class ReplyView:
     author_url: str | None
     content_html: Markup
     published: datetime | None
+    name: str | None = None  # the title of an Article, Page or Event answering a notice
 
 
 def _time(value: str | None) -> datetime | None:
@@ -175,6 +176,7 @@ def reply_view(row: Record) -> ReplyView:
         author_url=author_url,
         content_html=Markup(row["content_html"]),
         published=published if published and published.tzinfo else None,
+        name=row["name"],
     )
 
 

@@ -55,6 +55,14 @@ async def _shown_at_once(state: BoardState, ctx: InboxContext) -> bool:
     return bool(known)
 
 
+async def is_poll_option(ctx: InboxContext, notice_id: int, name: str) -> bool:
+    """Whether `name` is an option of the board's poll `notice_id` (so a Note is a vote)."""
+    notice = await notices_store.get_notice_by_id(ctx.db, notice_id)
+    if notice is None or notice["kind"] != "poll":
+        return False
+    return any(o["name"] == name for o in await poll_store.list_options(ctx.db, notice_id))
+
+
 async def vote(ctx: InboxContext, notice_id: int, choice: str) -> None:
     """Count a vote from Mastodon & co.: one Create{Note{name, inReplyTo}} per choice."""
     notice = await notices_store.get_notice_by_id(ctx.db, notice_id)

@@ -286,8 +286,9 @@ async def test_key_owner__follows_a_gotosocial_key_document_to_its_owner(
     async with resolver(tmp_path, fediverse) as actors:
         owner = await actors.key_owner(jo.key_id)
 
-    assert owner.id == jo.id
-    assert owner.key_id == jo.key_id
+    assert owner.actor.id == jo.id
+    assert owner.actor.key_id == jo.key_id
+    assert [key.id for key in owner.keys] == [jo.key_id]
     assert [r.path for r in gts.gets()] == ["/users/jo/main-key", "/users/jo"]
 
 
@@ -301,7 +302,7 @@ async def test_key_owner__reads_a_mastodon_fragment_key_from_the_actor(
         first = await actors.key_owner(mika.key_id)
         again = await actors.key_owner(mika.key_id)
 
-    assert first.id == again.id == mika.id
+    assert first.actor.id == again.actor.id == mika.id
     assert len(fediverse.servers["social.example"].gets()) == 1  # the second came from the cache
 
 

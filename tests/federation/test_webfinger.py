@@ -119,18 +119,46 @@ def test_webfinger__mastodon_round_trip_finds_the_same_actor(board: RunningBoard
     assert urlsplit(actor["id"]).netloc == board.authority
 
 
-def test_nodeinfo__discovery_links_the_2_1_document(board: RunningBoard) -> None:
+def test_nodeinfo__discovery_links_the_2_0_and_the_2_1_document(board: RunningBoard) -> None:
     response = board.get("/.well-known/nodeinfo")
 
     assert response.status_code == 200
     assert response.json() == {
         "links": [
             {
+                "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0",
+                "href": board.url("/nodeinfo/2.0"),
+            },
+            {
                 "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
                 "href": board.url("/nodeinfo/2.1"),
-            }
+            },
         ]
     }
+
+
+def test_nodeinfo__a_2_0_reader_finds_a_valid_2_0_document(board: RunningBoard) -> None:
+    # A client that reads only 2.0 (as Mastodon links it) follows the 2.0 link of the discovery.
+    links = board.get("/.well-known/nodeinfo").json()["links"]
+    href = next(link["href"] for link in links if link["rel"].endswith("/schema/2.0"))
+
+    response = board.get(href.removeprefix(board.base_url))
+
+    assert response.status_code == 200
+    assert "nodeinfo.diaspora.software/ns/schema/2.0#" in response.headers["content-type"]
+    document = response.json()
+    assert document["version"] == "2.0"
+    # The 2.0 schema allows only name and version under software (no repository).
+    assert document["software"] == {"name": "aushang", "version": document["software"]["version"]}
+    assert document["protocols"] == ["activitypub"]
+    assert document["usage"]["users"]["total"] == 1
+
+
+def test_nodeinfo__unknown_version_is_404(board: RunningBoard) -> None:
+    response = board.get("/nodeinfo/1.0")
+
+    assert response.status_code == 404
+    assert "version" in response.text
 
 
 def test_nodeinfo__document_2_1_counts_local_notices(board: RunningBoard) -> None:

@@ -565,7 +565,7 @@ def person_document(
 class Fediverse:
     """Fake remote hosts, each a real HTTP server; `remote` is the one most tests use."""
 
-    HOSTS = ("remote.example", "social.example", "gts.example", "other.example")
+    HOSTS = ("remote.example", "social.example", "gts.example", "other.example", "video.example")
 
     def __init__(self, loop: BackgroundLoop) -> None:
         self.loop = loop
@@ -581,6 +581,7 @@ class Fediverse:
         self._fixture_keys = {
             "test-key-rsa": load_fixture_private_key("httpsig/test-key-rsa.key.pem"),
             "gts-test": load_fixture_private_key("remote/keys/gts-test.key.pem"),
+            "peertube-test": load_fixture_private_key("remote/keys/peertube-test.key.pem"),
         }
         self._next_key = 0
 
@@ -673,6 +674,14 @@ class Fediverse:
         return self.publish(
             self.servers["gts.example"], "jo", self._fixture_keys["gts-test"], document
         )
+
+    def peertube_actor(self, path: str = "/accounts/lena") -> RemoteActor:
+        """A PeerTube account (Person) or channel (Group, `/video-channels/...`): it signs with
+        its bare actor URL as keyId while its document names the key `URL#main-key`."""
+        document = self.serve_fixture("video.example", path)
+        server = self.servers["video.example"]
+        username = document["preferredUsername"]
+        return self.publish(server, username, self._fixture_keys["peertube-test"], document)
 
 
 def iter_fixture_files() -> Iterator[Path]:
