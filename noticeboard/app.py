@@ -24,6 +24,7 @@ from noticeboard import store
 from noticeboard.accounts import web as accounts_web
 from noticeboard.activitypub import routes as activitypub_routes
 from noticeboard.config import Config
+from noticeboard.continuity import web as continuity_web
 from noticeboard.i18n import N_
 from noticeboard.network import web as network_web
 from noticeboard.notices import web as notices_web
@@ -92,6 +93,7 @@ ROUTES = [
     *notices_web.routes,
     *participation_web.routes,
     *network_web.routes,
+    *continuity_web.routes,
 ]
 
 
@@ -137,6 +139,7 @@ def create_app(
                 https_only=config.scheme == "https",
                 max_age=14 * 86400,
             ),
+            Middleware(continuity_web.MovedOrClosed),
         ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,
