@@ -103,8 +103,12 @@ def create_app(
     client: FederationClient | None = None,
     clock: Clock | None = None,
     workers: bool = True,
+    as_it_was: bool = False,
 ) -> Starlette:
     """Build the app; the lifespan opens the board and, with `workers`, starts its loops.
+
+    With `as_it_was`, a moved or closed board's pages are served as they were (for the static
+    export) instead of redirecting or saying that the board has closed.
 
     Without workers nothing runs in the background: tests take single steps with
     `app.state.runtime.run_once()` or `drain()`.
@@ -139,7 +143,7 @@ def create_app(
                 https_only=config.scheme == "https",
                 max_age=14 * 86400,
             ),
-            Middleware(continuity_web.MovedOrClosed),
+            *([] if as_it_was else [Middleware(continuity_web.MovedOrClosed)]),
         ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,

@@ -64,7 +64,7 @@ MAX_FILES = 100_000
 @asynccontextmanager
 async def _board_client(config: Config) -> AsyncIterator[tuple[httpx.AsyncClient, BoardState]]:
     """The board's app in this process, reached through ASGI; no server needs to run."""
-    app = create_app(config, workers=False)
+    app = create_app(config, workers=False, as_it_was=True)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)
         headers = {"Accept-Language": config.language, "Accept": "text/html"}
