@@ -102,7 +102,8 @@ async def move_to(state: BoardState, target: fedstore.RemoteActorRow) -> Result[
 
 async def close(state: BoardState, archive_url: str | None, message: str | None) -> Result[int]:
     """Close the board: a last notice says where the archive lives, then the actor is
-    deleted to its followers. Ok(the last notice's number)."""
+    deleted to its followers and the accounts it follows, and both are forgotten.
+    Ok(the last notice's number)."""
     status = await queries.status(state)
     if status.closed:
         return Refused(CLOSED_ALREADY)
@@ -112,14 +113,24 @@ async def close(state: BoardState, archive_url: str | None, message: str | None)
     now = state.clock()
     delete_id = state.urls.new_activity()
     delete = build_activity("Delete", delete_id, state.urls.actor, state.urls.actor, to=[PUBLIC])
+    followed = await _followed_inboxes(state)
     async with state.db.transaction() as conn:
         notice_id, _ = await notices.publish_in(state, conn, draft, None)
-        await state.outbox.send_to_followers(conn, delete, state.clock())
+        inboxes = await fedstore.follower_inboxes(conn, state.urls.actor)
+        await state.outbox.send(conn, delete, dict.fromkeys(inboxes + followed), state.clock())
+        await fedstore.forget_relationships(conn, state.urls.actor)
         closed = {"at": now.isoformat(), "archive_url": archive_url, "delete_id": delete_id}
         await store.set_setting(conn, CLOSED, json.dumps(closed))
         await audit.record(conn, "board.close", archive_url or "", now)
     state.outbox.wake()
     return Ok(notice_id)
+
+
+async def _followed_inboxes(state: BoardState) -> list[str]:
+    """The accounts the board follows learn of its end too (Mastodon tells them as well)."""
+    rows = await fedstore.list_following(state.db, state.urls.actor)
+    actors = await fedstore.remote_actors_by_id(state.db, [r["actor_id"] for r in rows])
+    return [a.shared_inbox or a.inbox for a in actors.values()]
 
 
 def _last_notice(state: BoardState, archive_url: str | None, message: str | None) -> NoticeDraft:

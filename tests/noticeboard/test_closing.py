@@ -12,7 +12,13 @@ from urllib.parse import unquote, urlsplit
 from tests.noticeboard.boards import AP_JSON, RunningBoard, csrf_token
 from tests.noticeboard.test_images import jpeg_with_gps
 from tests.noticeboard.test_move import catch_up_with_the_command_line
-from tests.noticeboard.test_sharing import followed_by, received, staff_member
+from tests.noticeboard.test_sharing import (
+    follow_partner,
+    followed_by,
+    partner,
+    received,
+    staff_member,
+)
 from tests.support.fediverse import Fediverse
 
 ARCHIVE = "https://archiv.example.org/nordstadt/"
@@ -46,6 +52,23 @@ def test_close__last_notice_then_delete_of_the_actor_then_gone(
     home = board.get("/")
     assert home.status_code == 410 and ARCHIVE in home.text
     assert board.value("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1") == "board.close"
+
+
+def test_close__tells_followed_partners_too_and_forgets_all_relationships(
+    board: RunningBoard, fediverse: Fediverse
+) -> None:
+    follower = fediverse.actor("carla", server=fediverse.servers["other.example"])
+    followed_by(board, follower)
+    partner_board = partner(fediverse, "suedstadt")
+    follow_partner(board, partner_board)
+
+    assert board.cli("close", "--yes").returncode == 0
+    catch_up_with_the_command_line(board)
+
+    for server in (follower.server, partner_board.server):
+        deletes = received(server, "/inbox", "Delete")
+        assert [d["object"] for d in deletes] == [board.actor_id]
+    assert board.followers() == [] and board.rows("SELECT * FROM following") == []
 
 
 def test_close__asks_for_the_boards_name_first(board: RunningBoard) -> None:
