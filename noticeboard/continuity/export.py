@@ -56,6 +56,7 @@ DYNAMIC_ENDS = ("/activity", "/replies", "/vote")
 LINK = re.compile(r'\b(?P<attr>href|src)="(?P<url>[^"]*)"')
 FORM = re.compile(r"<form\b.*?</form>", re.S | re.I)
 AP_LINK = re.compile(r'<link[^>]*type="application/activity\+json"[^>]*>\s*', re.I)
+DEAD_ITEM = re.compile(r"<li>\s*<a(?![^>]*\bhref=)[^>]*>.*?</a>\s*</li>\s*", re.S)  # a menu item
 CSS_URL = re.compile(r"url\((?P<q>[\"']?)(?P<url>[^\"')]+)(?P=q)\)")
 TEXT_TYPES = ("text/html", "text/css")
 MAX_FILES = 100_000
@@ -183,7 +184,7 @@ def _rewrite(crawl: _Crawl, name: str, text: str, kind: str) -> str:
         new = relative(match.group("url"))
         return "" if new is None else f'{match.group("attr")}="{new}"'
 
-    return LINK.sub(attribute, text)
+    return DEAD_ITEM.sub("", LINK.sub(attribute, text))
 
 
 def _is_board(crawl: _Crawl, page: str, link: str) -> bool:

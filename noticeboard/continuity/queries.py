@@ -46,9 +46,8 @@ async def status(state: BoardState) -> Continuity:
 
 
 async def status_of(db: Database) -> Continuity:
-    aliases = _json(await store.get_setting(db, ALIASES))
-    moved = _json(await store.get_setting(db, MOVED))
-    closed = _json(await store.get_setting(db, CLOSED))
+    values = await store.get_settings(db, (ALIASES, MOVED, CLOSED))
+    aliases, moved, closed = (_json(values.get(key)) for key in (ALIASES, MOVED, CLOSED))
     return Continuity(
         [a for a in aliases if isinstance(a, str)] if isinstance(aliases, list) else [],
         Moved(moved["actor"], moved["home"], moved.get("handle")) if _has(moved, "actor") else None,

@@ -64,6 +64,20 @@ def test_move_prepare__names_the_old_actor_in_also_known_as(
     assert board.value("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1") == "move.prepare"
 
 
+def test_move_forget__takes_the_alias_back_and_status_shows_it(
+    board: RunningBoard, fediverse: Fediverse
+) -> None:
+    old = partner(fediverse, "oldboard")
+    assert board.cli("move", "prepare", "--from", old.handle).returncode == 0
+    assert old.id in board.cli("move", "status").stdout
+
+    result = board.cli("move", "forget", "--from", old.id)
+
+    assert result.returncode == 0, result.stderr
+    assert "alsoKnownAs" not in actor_of(board)
+    assert board.cli("move", "forget", "--from", old.id).returncode == 2
+
+
 def test_move_prepare__refuses_an_address_that_does_not_resolve(board: RunningBoard) -> None:
     result = board.cli("move", "prepare", "--from", "@nobody@remote.invalid")
 
