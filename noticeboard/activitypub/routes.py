@@ -132,15 +132,14 @@ async def inbox(request: Request) -> Response:
     username = request.path_params.get("username")
     if username is not None and username.lower() != rt.state.config.username:
         return _text(404, "no such actor")
-    if (await continuity.status(rt.state)).closed:
-        await _read_capped(request, MAX_BODY)
-        return _text(410, "this board has closed")
     retry = rt.limits.inbox.hit(request.client.host if request.client else "?")
     if retry is not None:
         return _text(429, "too many requests", **{"Retry-After": str(int(retry) + 1)})
     body = await _read_capped(request, MAX_BODY)
     if isinstance(body, Response):
         return body
+    if (await continuity.status(rt.state)).closed:
+        return _text(410, "this board has closed")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     result = await rt.inbox.receive(target, request.headers, body)
     return _text(result.status, result.reason)

@@ -119,10 +119,10 @@ ACTIONS = ("prepare", "forget", "move", "transfer", "close")
 @requires("owner")
 async def continuity_action(request: Request) -> Response:
     rt = runtime(request)
+    form = await read_form(request)  # the CSRF check comes first, as on every staff form
     action = request.path_params["action"]
     if action not in ACTIONS:
         return rt.renderer.error(request, 404, N_("This page does not exist."))
-    form = await read_form(request)
     result = await _act(rt, action, {k: form_field(form, k) for k in FIELDS})
     flash(request, DONE[action] if isinstance(result, Ok) else result.reason)
     if action == "transfer" and isinstance(result, Ok):
