@@ -66,6 +66,26 @@ def parse_actor(doc: Json, now: datetime) -> RemoteActorRow:
     )
 
 
+def also_known_as(actor: RemoteActorRow) -> list[str]:
+    """Read the aliases an actor names (Mastodon follows a Move only to a target whose
+    `alsoKnownAs` lists the origin: app/lib/activitypub/activity/move.rb)."""
+    doc = _document(actor)
+    return [a for a in (get_id(x) for x in as_list(doc.get("alsoKnownAs"))) if a][:50]
+
+
+def moved_to(actor: RemoteActorRow) -> str | None:
+    """Read where an actor says it moved (`movedTo`, as Mastodon shows on moved accounts)."""
+    return get_id(_document(actor).get("movedTo"))
+
+
+def _document(actor: RemoteActorRow) -> Json:
+    try:
+        doc = json.loads(actor.document)
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
 def _public_key(doc: Json, actor_id: str, host: str) -> tuple[str | None, str | None]:
     """The actor's main key: the first `publicKey` it owns (Mastodon's single key)."""
     keys = _public_key_entries(doc, actor_id, host)

@@ -369,6 +369,12 @@ async def remove_followers_on_domain(
     return cursor.rowcount
 
 
+async def forget_relationships(conn: aiosqlite.Connection, local_actor: str) -> None:
+    """Drop every follower and followed account of a local actor that was deleted."""
+    await conn.execute("DELETE FROM followers WHERE local_actor = ?", (local_actor,))
+    await conn.execute("DELETE FROM following WHERE local_actor = ?", (local_actor,))
+
+
 def _like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

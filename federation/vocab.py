@@ -27,6 +27,8 @@ EXTENSION_CONTEXT: dict[str, Any] = {
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",
+    "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+    "movedTo": {"@id": "as:movedTo", "@type": "@id"},
 }
 
 ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Service"})

@@ -24,6 +24,7 @@ from noticeboard import store
 from noticeboard.accounts import web as accounts_web
 from noticeboard.activitypub import routes as activitypub_routes
 from noticeboard.config import Config
+from noticeboard.continuity import web as continuity_web
 from noticeboard.i18n import N_
 from noticeboard.network import web as network_web
 from noticeboard.notices import web as notices_web
@@ -109,6 +110,7 @@ ROUTES = [
     *notices_web.routes,
     *participation_web.routes,
     *network_web.routes,
+    *continuity_web.routes,
 ]
 
 
@@ -118,8 +120,12 @@ def create_app(
     client: FederationClient | None = None,
     clock: Clock | None = None,
     workers: bool = True,
+    as_it_was: bool = False,
 ) -> Starlette:
     """Build the app; the lifespan opens the board and, with `workers`, starts its loops.
+
+    With `as_it_was`, a moved or closed board's pages are served as they were (for the static
+    export) instead of redirecting or saying that the board has closed.
 
     Without workers nothing runs in the background: tests take single steps with
     `app.state.runtime.run_once()` or `drain()`.
@@ -155,6 +161,7 @@ def create_app(
                 https_only=config.scheme == "https",
                 max_age=14 * 86400,
             ),
+            *([] if as_it_was else [Middleware(continuity_web.MovedOrClosed)]),
         ],
         exception_handlers={
             HTTPException: _http_error,

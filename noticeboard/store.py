@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +25,13 @@ def read_setting_at_once(path: Path, key: str) -> str | None:
 async def get_setting(db: Database, key: str) -> str | None:
     row = await db.fetchone("SELECT value FROM settings WHERE key = ?", (key,))
     return row["value"] if row else None
+
+
+async def get_settings(db: Database, keys: Sequence[str]) -> dict[str, str]:
+    """Read several settings in one query; missing ones are left out."""
+    marks = ", ".join("?" for _ in keys)
+    rows = await db.fetchall(f"SELECT key, value FROM settings WHERE key IN ({marks})", keys)
+    return {row["key"]: row["value"] for row in rows}
 
 
 async def set_setting(conn: aiosqlite.Connection, key: str, value: str) -> None:

@@ -52,6 +52,11 @@ def register(command: AddCommand) -> dict[str, Handler]:
     role = staff("role", "Change an account's role.")
     role.add_argument("username")
     role.add_argument("--role", required=True, choices=passwords.ROLES)
+    transfer = staff(
+        "transfer-owner",
+        "Hand the board over: the account becomes the only owner, other owners become editors.",
+    )
+    transfer.add_argument("username")
     audit = command("audit", "Show the audit log: who did what, when and why.")
     audit.add_argument("--limit", type=int, default=100, help="how many entries (default 100)")
     audit.add_argument("--json", action="store_true", help="print a JSON array")
@@ -79,6 +84,8 @@ def run_staff(config: Config, args: argparse.Namespace) -> int:
         ended = check(with_state(config, lambda state: sessions.end_all(state, args.username)))
         print(f"{service.normalise_username(args.username)}: {ended} session(s) ended")
         return 0
+    if args.action == "transfer-owner":
+        return _transfer_owner(config, args.username)
     if args.action == "role":
         changed = check(
             with_state(config, lambda state: service.set_role(state, args.username, args.role))
@@ -132,6 +139,14 @@ def _staff_add(config: Config, args: argparse.Namespace) -> int:
     print(f"Added {service.normalise_username(args.username)} ({args.role})")
     if not args.password_stdin:
         print(f"Password: {password}")
+    return 0
+
+
+def _transfer_owner(config: Config, username: str) -> int:
+    former = check(with_state(config, lambda state: service.transfer_owner(state, username)))
+    print(f"{service.normalise_username(username)} is now the owner")
+    if former:
+        print(f"Now editors: {', '.join(former)} (remove them with 'aushang staff remove NAME')")
     return 0
 
 

@@ -233,3 +233,25 @@ async def _keep_an_owner(conn: aiosqlite.Connection) -> None:
     """Refuse (by raising, which rolls back) a change that leaves no active owner."""
     if await store.count_active_owners(conn) == 0:
         raise _NoOwnerLeft()
+
+
+async def transfer_owner(state: BoardState, username: str) -> Result[list[str]]:
+    """Hand the board to another team: `username` becomes its only owner, every other owner
+    becomes an editor (owners remove them later if they leave). Ok(the former owners)."""
+    name = normalise_username(username)
+    row = await store.get_staff_by_username(state.db, name)
+    if row is None:
+        return Refused(NO_SUCH_ACCOUNT)
+    if not row["active"]:
+        return Refused(N_("This account is deactivated. Activate it first."))
+    former = [
+        r for r in await store.list_staff(state.db) if r["role"] == "owner" and r["id"] != row["id"]
+    ]
+    now = state.clock()
+    async with state.db.transaction() as conn:
+        await store.set_staff_role(conn, row["id"], "owner")
+        for owner in former:
+            await store.set_staff_role(conn, owner["id"], "editor")
+        names = ", ".join(r["username"] for r in former) or "-"
+        await audit.record(conn, "staff.transfer_owner", name, now, f"former owners: {names}")
+    return Ok([r["username"] for r in former])

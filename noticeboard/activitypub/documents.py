@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from markupsafe import escape
@@ -11,8 +12,17 @@ from noticeboard.config import Config
 from noticeboard.urls import BoardUrls
 
 
-def actor_document(config: Config, urls: BoardUrls, public_pem: str, published: datetime) -> Json:
-    """The board as a Group actor with everything Mastodon reads (interop notes, 'The actor')."""
+def actor_document(
+    config: Config,
+    urls: BoardUrls,
+    public_pem: str,
+    published: datetime,
+    *,
+    also_known_as: Sequence[str] = (),
+    moved_to: str | None = None,
+) -> Json:
+    """The board as a Group actor with everything Mastodon reads (interop notes, 'The actor');
+    `alsoKnownAs` names its earlier addresses, `movedTo` its new one after a move."""
     doc: Json = {
         "@context": context(security=True),
         "id": urls.actor,
@@ -36,7 +46,25 @@ def actor_document(config: Config, urls: BoardUrls, public_pem: str, published: 
     }
     if config.icon:
         doc["icon"] = {"type": "Image", "url": config.icon_url}
+    if also_known_as:
+        doc["alsoKnownAs"] = list(also_known_as)
+    if moved_to:
+        doc["movedTo"] = moved_to
     return doc
+
+
+def closing_actor_document(config: Config, urls: BoardUrls, public_pem: str) -> Json:
+    """What is left of a closed board's actor while its Delete is still being delivered:
+    enough for the receivers to verify the Delete's signature (Mastodon serves suspended
+    accounts the same way)."""
+    return {
+        "@context": context(security=True),
+        "id": urls.actor,
+        "type": "Group",
+        "preferredUsername": config.username,
+        "inbox": urls.inbox,
+        "publicKey": {"id": urls.key_id, "owner": urls.actor, "publicKeyPem": public_pem},
+    }
 
 
 PROFILE_FIELD_LABELS = {

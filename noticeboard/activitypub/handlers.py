@@ -11,6 +11,7 @@ from __future__ import annotations
 from federation.actors import ActorError
 from federation.inbox import Inbox, InboxContext
 from federation.vocab import Json, as_list, get_id, get_type, is_public
+from noticeboard.continuity import inbound as continuity
 from noticeboard.network import inbound as network
 from noticeboard.network.sharing import POST_TYPES, authored_on_origin
 from noticeboard.notices import store as notices_store
@@ -41,10 +42,17 @@ class BoardInbox:
         inbox.on("EmojiReact", self.on_like)  # Pleroma, Akkoma: counted as a like
         inbox.on("Announce", self.on_announce)
         inbox.on("Flag", self.on_flag)
+        inbox.on("Move", self.on_move)
 
     async def on_follow(self, ctx: InboxContext) -> None:
-        if get_id(ctx.activity.get("object")) == self.urls.actor:
+        if get_id(ctx.activity.get("object")) != self.urls.actor:
+            return
+        if not await continuity.refuse_follow(self.state, ctx):
             await network.follow_received(self.state, ctx)
+
+    async def on_move(self, ctx: InboxContext) -> None:
+        """An account the board follows, or a follower, moved to a new address."""
+        await continuity.move_received(self.state, ctx)
 
     async def on_undo(self, ctx: InboxContext) -> None:
         """Take back a like, a boost or a follow, found by its id or by what it was of."""

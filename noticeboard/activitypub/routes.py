@@ -13,11 +13,16 @@ from starlette.routing import Route
 import noticeboard.web.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation import nodeinfo
 from federation.inbox import MAX_BODY
-from federation.vocab import ordered_collection, ordered_collection_page
+from federation.vocab import context, ordered_collection, ordered_collection_page
 from federation.webfinger import WebFingerError, jrd, split_acct
 from noticeboard import __version__
 from noticeboard.activitypub import queries
-from noticeboard.activitypub.documents import actor_document, instance_actor_document
+from noticeboard.activitypub.documents import (
+    actor_document,
+    closing_actor_document,
+    instance_actor_document,
+)
+from noticeboard.continuity import queries as continuity
 from noticeboard.notices import queries as notices
 from noticeboard.pages.web import profile
 from noticeboard.runtime import runtime
@@ -53,6 +58,8 @@ async def webfinger(request: Request) -> Response:
     if host != config.host:
         return _text(404, "not a resource of this server")
     if user == config.username:
+        if (await continuity.status(state)).closed:
+            return _text(410, "this board has closed")
         return jrd_json(jrd(f"acct:{user}@{host}", urls.actor, urls.home))
     if user == instance_name:
         return jrd_json(jrd(f"acct:{user}@{host}", urls.instance_actor, None))
@@ -84,10 +91,32 @@ async def actor(request: Request) -> Response:
     state = runtime(request).state
     if not _is_board(request):
         return _text(404, "no such actor")
+    status = await continuity.status(state)
+    if status.closed:
+        return await _closed_actor(state, status.closed.delete_id)
     if not wants_activity_json(request):
         return await profile(request)  # the HTML face of the same URL
     pem = state.keys.public_pems[state.urls.actor]
-    return activity_json(actor_document(state.config, state.urls, pem, await created(state)))
+    moved = status.moved.actor if status.moved else None
+    doc = actor_document(
+        state.config,
+        state.urls,
+        pem,
+        await created(state),
+        also_known_as=status.also_known_as,
+        moved_to=moved,
+    )
+    return activity_json(doc)
+
+
+async def _closed_actor(state: BoardState, delete_id: str) -> Response:
+    """Gone, once the Delete of the actor reached everyone; until then the key stays readable
+    so that the Delete can be verified."""
+    if await continuity.delivering(state, delete_id):
+        pem = state.keys.public_pems[state.urls.actor]
+        return activity_json(closing_actor_document(state.config, state.urls, pem))
+    tombstone = {"@context": context(), "id": state.urls.actor, "type": "Tombstone"}
+    return activity_json(tombstone, status=410)
 
 
 async def instance_actor(request: Request) -> Response:
@@ -112,6 +141,8 @@ async def inbox(request: Request) -> Response:
     body = await _read_capped(request, MAX_BODY)
     if isinstance(body, Response):
         return body
+    if (await continuity.status(rt.state)).closed:
+        return _text(410, "this board has closed")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     result = await rt.inbox.receive(target, request.headers, body)
     return _text(result.status, result.reason)

@@ -209,6 +209,8 @@ async function describe(object) {
       publicKeyId: href(object.publicKeyId),
       manuallyApprovesFollowers: object.manuallyApprovesFollowers ?? null,
       discoverable: object.discoverable ?? null,
+      aliases: object.aliasIds?.map(href) ?? [],
+      movedTo: href(object.successorId),
     });
     out.publicKey = await safely(async () => {
       const key = await object.getPublicKey({ suppressError: true });
@@ -354,6 +356,7 @@ async function reportInbox(ctx, activity) {
     id: href(activity.id),
     actor: href(activity.actorId),
     recipient: ctx.recipient,
+    target: href(activity.targetId),
     verified: true,
     signature: ctx.data?.signature ?? null,
   };

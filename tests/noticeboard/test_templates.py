@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
+from noticeboard.continuity.queries import Closed, Continuity, Moved
 from noticeboard.i18n import LANGUAGE_LABELS, LANGUAGES, gettext_context, make_environment
 from noticeboard.notices.kinds import KINDS
 
@@ -175,7 +176,30 @@ PAGES: dict[str, dict[str, Any]] = {
             ),
             SimpleNamespace(id=6, actor_id="https://x.example/ap/1", handle=None, created=at(4)),
         ],
+        "continuity": Continuity([], None, None),
     },
+    "staff/dashboard.html#moved": {
+        "user": STAFF,
+        "notices": [],
+        "follower_count": 0,
+        "pending_follows": [],
+        "continuity": Continuity(
+            [], Moved("https://n.example/users/b", "https://n.example/", "@b@n.example"), None
+        ),
+    },
+    "staff/continuity.html": {
+        "user": STAFF,
+        "status": Continuity(["https://o.example/users/b"], None, None),
+        "closing": None,
+        "staff": [SimpleNamespace(username="admin"), SimpleNamespace(username="lea")],
+    },
+    "staff/continuity.html#closed": {
+        "user": STAFF,
+        "status": Continuity([], None, Closed("2026-05-01", "https://a.example/", "x")),
+        "closing": {"sent": 3, "pending": 1},
+        "staff": [SimpleNamespace(username="admin")],
+    },
+    "closed.html": {"archive_url": "https://archiv.example/"},
     "staff/compose.html": {
         "user": STAFF,
         "form": {},
