@@ -23,6 +23,7 @@ from federation.database import utcnow
 from noticeboard import store
 from noticeboard.accounts import web as accounts_web
 from noticeboard.activitypub import routes as activitypub_routes
+from noticeboard.backups import web as backups_web
 from noticeboard.config import Config
 from noticeboard.i18n import N_
 from noticeboard.network import web as network_web
@@ -32,12 +33,12 @@ from noticeboard.pages import web as pages_web
 from noticeboard.participation import submit_web
 from noticeboard.participation import web as participation_web
 from noticeboard.remote import federation_client
+from noticeboard.resources import resource_dir
 from noticeboard.runtime import Runtime, build_runtime
 from noticeboard.state import BoardNotInitialised, open_state
-from noticeboard.web.rendering import TEMPLATES_DIR
 
 log = logging.getLogger("noticeboard")
-STATIC_DIR = TEMPLATES_DIR.parent / "static"
+STATIC_DIR = resource_dir("static")
 Clock = Callable[[], datetime]
 
 CSP = (
@@ -92,6 +93,7 @@ ROUTES = [
     *notices_web.routes,
     *participation_web.routes,
     *network_web.routes,
+    *backups_web.routes,
 ]
 
 

@@ -45,6 +45,18 @@ class NoticesConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    keep: int = 7  # nightly archives kept in data_dir/backups
+    hour: int = 3  # local hour (the board's timezone) of the nightly backup
+
+
+@dataclass(frozen=True)
+class DoctorConfig:
+    # A well-known server whose Date header `aushang doctor` compares the clock with.
+    clock_server: str = "https://www.ptb.de"
+
+
+@dataclass(frozen=True)
 class Config:
     base_url: str
     data_dir: Path
@@ -57,6 +69,8 @@ class Config:
     contact: Contact = field(default_factory=Contact)
     federation: FederationConfig = field(default_factory=FederationConfig)
     notices: NoticesConfig = field(default_factory=NoticesConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    doctor: DoctorConfig = field(default_factory=DoctorConfig)
     source: Path | None = None
 
     @property
@@ -73,11 +87,19 @@ class Config:
         return self.data_dir / "aushang.sqlite3"
 
     @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
     def handle(self) -> str:
         return f"@{self.username}@{self.host}"
 
 
-_SECTIONS = ("contact", "federation", "notices", "hashtags")
+_SECTIONS = ("contact", "federation", "notices", "hashtags", "backup", "doctor")
 _TOP_LEVEL_KEYS = {
     "base_url", "data_dir", "username", "name", "summary", "language", "timezone", "icon",
     *_SECTIONS,
@@ -137,6 +159,8 @@ def _build(raw: dict[str, Any], source: Path) -> Config:
         contact=_contact(raw.get("contact", {})),
         federation=_federation(raw.get("federation", {})),
         notices=_notices(raw.get("notices", {}), raw.get("hashtags", {})),
+        backup=_backup(raw.get("backup", {})),
+        doctor=_doctor(raw.get("doctor", {})),
         source=source,
     )
 
@@ -214,6 +238,42 @@ def _notices(raw: Any, hashtags: Any) -> NoticesConfig:
             raise ConfigError(f"[hashtags] {key}: a hashtag is letters and digits only")
         tags[kind] = tag
     return NoticesConfig(on_expiry=on_expiry, hashtags=tags)
+
+
+def _backup(raw: Any) -> BackupConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("[backup] must be a table")
+    unknown = set(raw) - {"keep", "hour"}
+    if unknown:
+        raise ConfigError(f"[backup] has unknown keys: {', '.join(sorted(unknown))}")
+    keep = _number(raw, "backup.keep", 7)
+    hour = _number(raw, "backup.hour", 3)
+    if keep < 1:
+        raise ConfigError("backup.keep must be at least 1")
+    if not 0 <= hour <= 23:
+        raise ConfigError("backup.hour must be an hour from 0 to 23")
+    return BackupConfig(keep=keep, hour=hour)
+
+
+def _doctor(raw: Any) -> DoctorConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("[doctor] must be a table")
+    unknown = set(raw) - {"clock_server"}
+    if unknown:
+        raise ConfigError(f"[doctor] has unknown keys: {', '.join(sorted(unknown))}")
+    server = _text(raw, "clock_server") or DoctorConfig.clock_server
+    if urlsplit(server).scheme not in ("http", "https") or not urlsplit(server).netloc:
+        raise ConfigError(f"doctor.clock_server must be an http(s) address, not {server!r}")
+    return DoctorConfig(clock_server=server)
+
+
+def _number(raw: Mapping[str, Any], name: str, default: int) -> int:
+    value = raw.get(name.split(".")[-1], default)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"{name} must be a whole number")
+    return value
 
 
 def _check_loopback_entry(entry: str) -> None:

@@ -18,6 +18,7 @@ from federation.delivery import DeliveryWorker
 from federation.inbox import Inbox
 from noticeboard.accounts.passwords import RateLimiter
 from noticeboard.activitypub.handlers import BoardInbox
+from noticeboard.backups import service as backups
 from noticeboard.network import service as network
 from noticeboard.notices import service as notices
 from noticeboard.remote import actor_resolver
@@ -48,11 +49,12 @@ class Runtime:
     limits: Limits
 
     async def run_periodic_once(self) -> int:
-        """One round of the minute's chores: expiry, batched poll totals, follower count;
-        return how many notices and polls changed."""
+        """One round of the minute's chores: expiry, batched poll totals, follower count,
+        the nightly backup when its hour has come; return how many notices and polls changed."""
         changed = await notices.expire_due(self.state)
         changed += await notices.flush_polls(self.state)
         await network.record_follower_count(self.state)
+        await backups.nightly(self.state)
         return changed
 
     async def run_once(self, *, periodic: bool = True) -> int:
