@@ -269,3 +269,17 @@ def test_healthz__reports_the_delivery_backlog_without_personal_data(
     assert response.json()["deliveries"] == {"pending": 1, "due": 1}
     assert "alice" not in response.text and "127.0.0.1" not in response.text
     assert board.get("/users/nordstadt", headers={"Accept": AP_JSON}).status_code == 200
+
+
+def test_doctor__names_the_servers_that_fail_to_take_deliveries(
+    board: RunningBoard, fediverse: Fediverse, tmp_path: Path
+) -> None:
+    board_with_everything(board, fediverse, tmp_path)
+    env = {**board.cli_env, "AUSHANG_DOCTOR_CLOCK_SERVER": "http://127.0.0.1:9/"}
+
+    result = run_in_process(["doctor", *INSTANCE_ARGS], env)
+
+    assert f"deliveries are failing to 1 server(s): {fediverse.remote.authority} (1)" in (
+        result.stdout
+    )
+    assert "[ok] disk:" in result.stdout and "[ok] backup:" not in result.stdout
