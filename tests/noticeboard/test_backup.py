@@ -15,7 +15,10 @@ from pathlib import Path
 
 from PIL import Image
 
+from noticeboard.backups import archive as backup_archive
 from tests.noticeboard.boards import AP_JSON, BoardFactory, RunningBoard
+from tests.noticeboard.test_participation_web import submit
+from tests.noticeboard.test_upgrades import ALL, build, fill
 from tests.support.cli import run_in_process
 from tests.support.fediverse import Fediverse
 
@@ -41,6 +44,7 @@ def board_with_everything(board: RunningBoard, fediverse: Fediverse, tmp_path: P
     board.clock.set(datetime.now(UTC) + timedelta(seconds=1))  # the command line's clock is real
     fediverse.remote.default_post_status = 503  # alice's server is down
     board.drain()
+    assert submit(board).status_code == 303  # a resident's notice waits in the queue
 
 
 def restore(board: RunningBoard, archive: Path, *extra: str) -> tuple[int, str]:
@@ -78,6 +82,9 @@ def test_backup__restored_board_is_the_same_actor_and_resumes_its_deliveries(
     assert [f["actor_id"] for f in board.followers()] == [fediverse.actor("alice").id]
     assert [d["state"] for d in board.deliveries()] == ["sent", "sent"]
     board.login()  # the staff accounts came along
+    assert [i["kind"] for i in json.loads(board.cli("queue", "list", "--json").stdout)] == [
+        "submission"
+    ]
 
 
 def test_backup__archive_holds_manifest_with_checksums_and_private_permissions(
@@ -283,3 +290,28 @@ def test_doctor__names_the_servers_that_fail_to_take_deliveries(
         result.stdout
     )
     assert "[ok] disk:" in result.stdout and "[ok] backup:" not in result.stdout
+
+
+def test_restore__upgrades_a_backup_of_an_older_schema(board: RunningBoard, tmp_path: Path) -> None:
+    old = tmp_path / "old.sqlite3"
+    build(old, len(ALL) - 1, tmp_path / "migrations")
+    fill(old)
+    archive = tmp_path / "old.tar.gz"
+    manifest = {
+        "format": backup_archive.FORMAT,
+        "format_version": backup_archive.FORMAT_VERSION,
+        "created": "2025-01-01T00:00:00.000000Z",
+        "board": {"handle": board.config.handle, "base_url": board.base_url},
+        "keys": {},
+    }
+    backup_archive.write_archive(
+        archive, manifest, [backup_archive.Part(backup_archive.DATABASE, old)]
+    )
+    board.stop()
+    shutil.rmtree(board.config.data_dir)
+
+    code, said = restore(board, archive)
+
+    assert code == 0, said
+    assert f"Upgraded the database: {ALL[-1][0]}" in said
+    assert board.value("SELECT count(*) FROM schema_migrations") == len(ALL)
