@@ -33,6 +33,34 @@ def from_db_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer version: it has migrations this code lacks."""
+
+
+def migration_files(directories: Iterable[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """Return (name, file) of every numbered migration, in the order they are applied."""
+    return [
+        (f"{prefix}/{file.name}", file)
+        for prefix, directory in directories
+        for file in sorted(directory.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    ]
+
+
+def newer_migrations(applied: Iterable[str], directories: Iterable[tuple[str, Path]]) -> list[str]:
+    """Return the applied migrations that this code does not know, in name order."""
+    known = {name for name, _ in migration_files(directories)}
+    return sorted(set(applied) - known)
+
+
+def too_new_message(unknown: list[str]) -> str:
+    """Explain a database that is newer than the code, and what to do."""
+    return (
+        f"the database was upgraded by a newer Aushang (it has {len(unknown)} migration(s) this "
+        f"version does not know, e.g. {unknown[0]}): install that newer version again, or "
+        "restore a backup made by this version"
+    )
+
+
 class Database:
     """One writing connection behind a lock and one reading connection (WAL snapshots)."""
 
@@ -84,21 +112,24 @@ class Database:
         return rows[0] if rows else None
 
     async def migrate(self, directories: Iterable[tuple[str, Path]]) -> list[str]:
-        """Apply numbered .sql files not applied yet, each in its own transaction."""
+        """Apply numbered .sql files not applied yet, each in its own transaction; refuse a
+        database that has migrations this code does not know (written by a newer version)."""
         async with self.transaction() as conn:
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
             )
         done = {r["name"] for r in await self.fetchall("SELECT name FROM schema_migrations")}
+        directories = list(directories)
+        unknown = newer_migrations(done, directories)
+        if unknown:
+            raise SchemaTooNew(too_new_message(unknown))
         applied = []
-        for prefix, directory in directories:
-            for file in sorted(directory.glob("[0-9][0-9][0-9][0-9]_*.sql")):
-                name = f"{prefix}/{file.name}"
-                if name in done:
-                    continue
-                await self._apply(name, file.read_text(encoding="utf-8"))
-                applied.append(name)
+        for name, file in migration_files(directories):
+            if name in done:
+                continue
+            await self._apply(name, file.read_text(encoding="utf-8"))
+            applied.append(name)
         return applied
 
     async def _apply(self, name: str, script: str) -> None:

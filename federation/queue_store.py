@@ -280,3 +280,34 @@ async def record_gone_inbox(
 async def clear_gone_inbox(conn: aiosqlite.Connection, inbox: str) -> None:
     """Forget earlier 404/410 answers of an inbox that accepted a delivery."""
     await conn.execute("DELETE FROM gone_inboxes WHERE inbox = ?", (inbox,))
+
+
+async def count_backlog(db: Database, now: datetime) -> tuple[int, int]:
+    """Count pending deliveries, and those of them already due (the worker's backlog)."""
+    row = await db.fetchone(
+        "SELECT count(*) AS pending, coalesce(sum(next_attempt_at <= ?), 0) AS due "
+        "FROM deliveries WHERE state = 'pending'",
+        (to_db_time(now),),
+    )
+    return (int(row["pending"]), int(row["due"])) if row else (0, 0)
+
+
+async def failing_hosts(db: Database, limit: int = 20) -> list[Row]:
+    """Hosts with pending deliveries that failed at least once, or dead ones, worst first."""
+    return await db.fetchall(
+        "SELECT host, count(*) AS failing, max(attempts) AS attempts, "
+        "max(last_error) AS last_error, max(last_status) AS last_status FROM deliveries "
+        "WHERE (state = 'pending' AND attempts > 0) OR state IN ('failed', 'dead') "
+        "GROUP BY host ORDER BY failing DESC, host LIMIT ?",
+        (limit,),
+    )
+
+
+async def make_pending_due(conn: aiosqlite.Connection, now: datetime) -> int:
+    """Make every pending delivery due now (after a restore the board was away, not its
+    followers); return how many were waiting."""
+    cursor = await conn.execute(
+        "UPDATE deliveries SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?",
+        (to_db_time(now), to_db_time(now)),
+    )
+    return cursor.rowcount

@@ -23,6 +23,7 @@ from federation.database import utcnow
 from noticeboard import store
 from noticeboard.accounts import web as accounts_web
 from noticeboard.activitypub import routes as activitypub_routes
+from noticeboard.backups import web as backups_web
 from noticeboard.config import Config
 from noticeboard.continuity import web as continuity_web
 from noticeboard.i18n import N_
@@ -33,14 +34,14 @@ from noticeboard.pages import web as pages_web
 from noticeboard.participation import submit_web
 from noticeboard.participation import web as participation_web
 from noticeboard.remote import federation_client
+from noticeboard.resources import resource_dir
 from noticeboard.runtime import Runtime, build_runtime
 from noticeboard.serving import redact
 from noticeboard.state import BoardNotInitialised, open_state
 from noticeboard.web.private import SESSION_COOKIE, NoStore
-from noticeboard.web.rendering import TEMPLATES_DIR
 
 log = logging.getLogger("noticeboard")
-STATIC_DIR = TEMPLATES_DIR.parent / "static"
+STATIC_DIR = resource_dir("static")
 Clock = Callable[[], datetime]
 
 CSP = (
@@ -111,6 +112,7 @@ ROUTES = [
     *participation_web.routes,
     *network_web.routes,
     *continuity_web.routes,
+    *backups_web.routes,
 ]
 
 

@@ -61,6 +61,18 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    keep: int = 7  # nightly archives kept in data_dir/backups
+    hour: int = 3  # local hour (the board's timezone) of the nightly backup
+
+
+@dataclass(frozen=True)
+class DoctorConfig:
+    # A well-known server whose Date header `aushang doctor` compares the clock with.
+    clock_server: str = "https://www.ptb.de"
+
+
+@dataclass(frozen=True)
 class Config:
     base_url: str
     data_dir: Path
@@ -75,6 +87,8 @@ class Config:
     notices: NoticesConfig = field(default_factory=NoticesConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    doctor: DoctorConfig = field(default_factory=DoctorConfig)
     source: Path | None = None
 
     @property
@@ -105,11 +119,19 @@ class Config:
         return self.data_dir / "aushang.sqlite3"
 
     @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
     def handle(self) -> str:
         return f"@{self.username}@{self.host}"
 
 
-_SECTIONS = ("contact", "federation", "notices", "hashtags", "staff", "server")
+_SECTIONS = ("contact", "federation", "notices", "hashtags", "staff", "server", "backup", "doctor")
 _TOP_LEVEL_KEYS = {
     "base_url", "data_dir", "username", "name", "summary", "language", "timezone", "icon",
     *_SECTIONS,
@@ -171,6 +193,8 @@ def _build(raw: dict[str, Any], source: Path) -> Config:
         notices=_notices(raw.get("notices", {}), raw.get("hashtags", {})),
         staff=_staff(raw.get("staff", {})),
         server=_server(raw.get("server", {})),
+        backup=_backup(raw.get("backup", {})),
+        doctor=_doctor(raw.get("doctor", {})),
         source=source,
     )
 
@@ -297,6 +321,42 @@ def _number(
     if isinstance(value, bool) or not low <= number <= high:
         raise ConfigError(f"{section}.{key} must be a number from {low:g} to {high:g}")
     return number
+
+
+def _backup(raw: Any) -> BackupConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("[backup] must be a table")
+    unknown = set(raw) - {"keep", "hour"}
+    if unknown:
+        raise ConfigError(f"[backup] has unknown keys: {', '.join(sorted(unknown))}")
+    keep = _whole(raw, "backup.keep", 7)
+    hour = _whole(raw, "backup.hour", 3)
+    if keep < 1:
+        raise ConfigError("backup.keep must be at least 1")
+    if not 0 <= hour <= 23:
+        raise ConfigError("backup.hour must be an hour from 0 to 23")
+    return BackupConfig(keep=keep, hour=hour)
+
+
+def _doctor(raw: Any) -> DoctorConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("[doctor] must be a table")
+    unknown = set(raw) - {"clock_server"}
+    if unknown:
+        raise ConfigError(f"[doctor] has unknown keys: {', '.join(sorted(unknown))}")
+    server = _text(raw, "clock_server") or DoctorConfig.clock_server
+    if urlsplit(server).scheme not in ("http", "https") or not urlsplit(server).netloc:
+        raise ConfigError(f"doctor.clock_server must be an http(s) address, not {server!r}")
+    return DoctorConfig(clock_server=server)
+
+
+def _whole(raw: Mapping[str, Any], name: str, default: int) -> int:
+    value = raw.get(name.split(".")[-1], default)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"{name} must be a whole number")
+    return value
 
 
 def _check_loopback_entry(entry: str) -> None:

@@ -23,11 +23,13 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from markupsafe import Markup
 
+from noticeboard.resources import resource_dir
+
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 LANGUAGE_LABELS = {"de": "Deutsch", "en": "English"}
 DEFAULT_TIMEZONE = "Europe/Berlin"
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = resource_dir("locales")
 DOMAIN = "messages"
 
 

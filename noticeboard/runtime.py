@@ -19,6 +19,7 @@ from federation.inbox import Inbox
 from noticeboard.accounts import sessions
 from noticeboard.accounts.passwords import FailureThrottle, RateLimiter
 from noticeboard.activitypub.handlers import BoardInbox
+from noticeboard.backups import service as backups
 from noticeboard.network import service as network
 from noticeboard.notices import service as notices
 from noticeboard.remote import actor_resolver
@@ -52,12 +53,14 @@ class Runtime:
 
     async def run_periodic_once(self) -> int:
         """One round of the minute's chores: expiry, batched poll totals, follower count,
-        sessions that ran out; return how many notices and polls changed."""
+        sessions that ran out, the nightly backup when its hour has come; return how many notices
+        and polls changed."""
         changed = await notices.expire_due(self.state)
         changed += await notices.forget_residents(self.state)
         changed += await notices.flush_polls(self.state)
         await network.record_follower_count(self.state)
         await sessions.purge(self.state)
+        await backups.nightly(self.state)
         return changed
 
     async def run_once(self, *, periodic: bool = True) -> int:

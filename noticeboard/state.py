@@ -21,7 +21,7 @@ from federation import delivery
 from federation import store as fedstore
 from federation.blocks import Blocks
 from federation.database import MIGRATION_DIR as FEDERATION_MIGRATIONS
-from federation.database import Database, from_db_time, to_db_time, utcnow
+from federation.database import Database, SchemaTooNew, from_db_time, to_db_time, utcnow
 from federation.delivery import SigningKey
 from federation.keys import (
     generate_private_key,
@@ -44,7 +44,7 @@ MIGRATIONS = (("federation", FEDERATION_MIGRATIONS), ("noticeboard", BOARD_MIGRA
 
 
 class BoardNotInitialised(RuntimeError):
-    """The data folder or database is missing or incomplete."""
+    """The data folder or database is missing or incomplete, or too new for this code."""
 
 
 def _no_wake() -> None:
@@ -119,7 +119,7 @@ async def open_state(config: Config, clock: Clock = utcnow) -> BoardState:
     db = Database(config.db_path)
     await db.connect()
     try:
-        await db.migrate(MIGRATIONS)
+        await _migrate(db)
         urls = BoardUrls(config.base_url, config.username)
         keys = await _load_keys(db, urls)
     except BaseException:
@@ -127,6 +127,13 @@ async def open_state(config: Config, clock: Clock = utcnow) -> BoardState:
         raise
     blocks = Blocks(db, own_host=config.host)
     return BoardState(config, db, urls, keys, clock, Outbox(urls.actor), blocks)
+
+
+async def _migrate(db: Database) -> list[str]:
+    try:
+        return await db.migrate(MIGRATIONS)
+    except SchemaTooNew as exc:
+        raise BoardNotInitialised(str(exc)) from exc
 
 
 async def _load_keys(db: Database, urls: BoardUrls) -> Keys:
@@ -185,7 +192,7 @@ async def initialise(
     db = Database(config.db_path)
     await db.connect()
     try:
-        applied = await db.migrate(MIGRATIONS)
+        applied = await _migrate(db)
         urls = BoardUrls(config.base_url, config.username)
         now = clock()
         await _ensure_keys(db, urls, now)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from noticeboard import __version__, audit
 from noticeboard.accounts import cli as accounts
+from noticeboard.backups import cli as backups
 from noticeboard.cli import server
 from noticeboard.cli.base import INSTANCE_HELP, Handler, Parser, UsageError
 from noticeboard.config import ConfigError, load_config
@@ -41,7 +42,7 @@ def build_parser() -> tuple[Parser, dict[str, Handler]]:
         return sub
 
     handlers: dict[str, Handler] = {}
-    for group in (server, notices, network, participation, accounts, continuity):
+    for group in (server, notices, network, participation, accounts, continuity, backups):
         handlers.update(group.register(command))
     return parser, handlers
 

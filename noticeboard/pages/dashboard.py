@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from federation.database import Row, from_db_time
+from noticeboard.backups import queries as backups
 from noticeboard.continuity import queries as continuity
 from noticeboard.network import queries as network
 from noticeboard.notices import queries as notices
@@ -35,6 +36,7 @@ async def dashboard(request: Request) -> Response:
         pending_follows=[await _request_view(state, r) for r in pending],
         queue_count=await participation.count_pending(state),
         continuity=await continuity.status(state),
+        backup=await backups.backup_status(state),
         page_title="Management",
     )
 

@@ -326,11 +326,6 @@ async def media(request: Request) -> Response:
     )
 
 
-async def healthz(request: Request) -> Response:
-    await notices.count_notices(runtime(request).state)  # the database answers
-    return PlainTextResponse("ok")
-
-
 routes = [
     Route("/", home),
     Route("/about", profile),
@@ -344,5 +339,4 @@ routes = [
     Route("/feed/{kind}.atom", feed),
     Route("/notices/{notice_id:rowid}", notice),
     Route("/media/{name}", media),
-    Route("/healthz", healthz),
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -21,9 +20,10 @@ from noticeboard.i18n import (
     make_environment,
     negotiate_language,
 )
+from noticeboard.resources import resource_dir
 from noticeboard.urls import BoardUrls
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES_DIR = resource_dir("templates")
 AP_CONTENT_TYPE = "application/activity+json"
 AP_ACCEPT = ("application/activity+json", "application/ld+json")
 

@@ -43,12 +43,15 @@ class PeerError(AssertionError):
 class Peer:
     """The Fedify peer as a child process, driven by JSON lines."""
 
-    def __init__(self, cert: Path, key: Path, ca_file: Path, log_path: Path) -> None:
+    def __init__(
+        self, cert: Path, key: Path, ca_file: Path, log_path: Path, *, port: int = 0
+    ) -> None:
         self.log_path = log_path
         env = dict(os.environ, NODE_EXTRA_CA_CERTS=str(ca_file))
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
-            ["node", str(HERE / "peer.mjs"), "--port", "0", "--cert", str(cert), "--key", str(key)],
+            ["node", str(HERE / "peer.mjs"), "--port", str(port)]
+            + ["--cert", str(cert), "--key", str(key)],
             cwd=HERE,
             env=env,
             stdin=subprocess.PIPE,

@@ -183,7 +183,7 @@ def test_healthz__answers_ok(board: RunningBoard) -> None:
     response = board.get("/healthz")
 
     assert response.status_code == 200
-    assert response.text == "ok"
+    assert response.json()["status"] == "ok"
 
 
 def test_about__shows_the_contact_details(board: RunningBoard) -> None:
