@@ -44,6 +44,26 @@ class NoticesConfig:
     hashtags: Mapping[str, str] = field(default_factory=dict)  # kind id -> hashtag
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAIL_SECURITY = ("starttls", "tls", "none")
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """The SMTP server the board sends its mails through, and when the weekly digest goes."""
+
+    host: str
+    sender: str  # the address in From (the board's name is the display name)
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    password: str = field(default="", repr=False)  # only from AUSHANG_MAIL_PASSWORD
+    ca_bundle: str | None = None
+    digest_weekday: int = 4  # Friday (Monday is 0)
+    digest_hour: int = 9
+
+
 @dataclass(frozen=True)
 class Config:
     base_url: str
@@ -57,6 +77,7 @@ class Config:
     contact: Contact = field(default_factory=Contact)
     federation: FederationConfig = field(default_factory=FederationConfig)
     notices: NoticesConfig = field(default_factory=NoticesConfig)
+    mail: MailConfig | None = None  # without [mail] the board offers no subscription
     source: Path | None = None
 
     @property
@@ -77,7 +98,7 @@ class Config:
         return f"@{self.username}@{self.host}"
 
 
-_SECTIONS = ("contact", "federation", "notices", "hashtags")
+_SECTIONS = ("contact", "federation", "notices", "hashtags", "mail")
 _TOP_LEVEL_KEYS = {
     "base_url", "data_dir", "username", "name", "summary", "language", "timezone", "icon",
     *_SECTIONS,
@@ -99,6 +120,10 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> C
     unknown = set(raw) - _TOP_LEVEL_KEYS
     if unknown:
         raise ConfigError(f"{path}: unknown keys: {', '.join(sorted(unknown))}")
+    if isinstance(raw.get("mail"), dict) and "password" in raw["mail"]:
+        raise ConfigError(
+            f"{path}: [mail] password must not be in the file; set AUSHANG_MAIL_PASSWORD"
+        )
     raw = _apply_environment(raw, env)
     return _build(raw, path)
 
@@ -137,6 +162,7 @@ def _build(raw: dict[str, Any], source: Path) -> Config:
         contact=_contact(raw.get("contact", {})),
         federation=_federation(raw.get("federation", {})),
         notices=_notices(raw.get("notices", {}), raw.get("hashtags", {})),
+        mail=_mail(raw.get("mail")),
         source=source,
     )
 
@@ -214,6 +240,70 @@ def _notices(raw: Any, hashtags: Any) -> NoticesConfig:
             raise ConfigError(f"[hashtags] {key}: a hashtag is letters and digits only")
         tags[kind] = tag
     return NoticesConfig(on_expiry=on_expiry, hashtags=tags)
+
+
+_MAIL_KEYS = {
+    "host", "port", "security", "username", "password", "from", "ca_bundle",
+    "digest_weekday", "digest_hour",
+}  # fmt: skip
+
+
+def _mail(raw: Any) -> MailConfig | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError("[mail] must be a table")
+    unknown = set(raw) - _MAIL_KEYS
+    if unknown:
+        raise ConfigError(f"[mail] has unknown keys: {', '.join(sorted(unknown))}")
+    host = _text(raw, "host")
+    if not host:
+        if set(raw) - {"password"}:
+            raise ConfigError("mail.host is required in [mail]")
+        return None  # only a password in the environment: mail stays off
+    security = _text(raw, "security") or "starttls"
+    if security not in MAIL_SECURITY:
+        raise ConfigError("mail.security must be 'starttls', 'tls' or 'none'")
+    if security == "none" and host.strip("[]") not in LOOPBACK:
+        raise ConfigError("mail.security = 'none' is allowed only for a server on loopback")
+    sender = _text(raw, "from")
+    if not _is_address(sender):
+        raise ConfigError("mail.from must be an e-mail address like aushang@board.example")
+    ca_bundle = _text(raw, "ca_bundle") or None
+    if ca_bundle and not Path(ca_bundle).is_file():
+        raise ConfigError(f"mail.ca_bundle: file not found: {ca_bundle}")
+    return MailConfig(
+        host=host,
+        sender=sender,
+        port=_number(raw, "port", 465 if security == "tls" else 587, 1, 65535),
+        security=security,
+        username=_text(raw, "username"),
+        password=_text(raw, "password"),
+        ca_bundle=ca_bundle,
+        digest_weekday=_weekday(raw),
+        digest_hour=_number(raw, "digest_hour", 9, 0, 23),
+    )
+
+
+def _is_address(value: str) -> bool:
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "." in domain and not any(c.isspace() for c in value))
+
+
+def _number(raw: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"mail.{key} must be a whole number from {low} to {high}")
+    return value
+
+
+def _weekday(raw: Mapping[str, Any]) -> int:
+    name = _text(raw, "digest_weekday").lower() or "friday"
+    if name not in WEEKDAYS:
+        raise ConfigError(f"mail.digest_weekday must be one of {', '.join(WEEKDAYS)}")
+    return WEEKDAYS.index(name)
 
 
 def _check_loopback_entry(entry: str) -> None:
