@@ -215,6 +215,8 @@ async def _digest_due(state: BoardState, now: datetime) -> bool:
         digest_slot(now, mail.digest_weekday, mail.digest_hour, state.config.timezone)
     )
     handled = await board_store.get_setting(state.db, SLOT_SETTING)
+    if handled == slot:
+        return False
     async with state.db.transaction() as conn:
         await board_store.set_setting(conn, SLOT_SETTING, slot)
     return handled is not None and handled < slot  # the first slot after set-up is only noted
@@ -222,12 +224,19 @@ async def _digest_due(state: BoardState, now: datetime) -> bool:
 
 async def queue_news(state: BoardState, frequency: str, now: datetime) -> int:
     """Queue one mail with news per subscriber of `frequency` who has any; return how many."""
+    subscribers = [
+        row
+        for row in await store.list_confirmed(state.db, frequency)
+        if frequency == "weekly"
+        or not row["last_news"]
+        or from_db_time(row["last_news"]) <= now - DAILY_GAP
+    ]
+    if not subscribers:
+        return 0
+    board = await _board_news(state, now, events=frequency == "weekly")
     queued = 0
-    for row in await store.list_confirmed(state.db, frequency):
-        if frequency == "daily" and row["last_news"]:
-            if from_db_time(row["last_news"]) > now - DAILY_GAP:
-                continue
-        news = await news_for(state, row, now, events=frequency == "weekly")
+    for row in subscribers:
+        news = news_for(row, board)
         if not news.notices:
             continue  # nothing new, no mail
         async with state.db.transaction() as conn:
@@ -246,21 +255,27 @@ async def queue_news(state: BoardState, frequency: str, now: datetime) -> int:
     return queued
 
 
-async def news_for(state: BoardState, row: Row, now: datetime, *, events: bool) -> News:
-    """Current notices of the chosen kinds published since the last mail; with `events`,
-    the events of the next 14 days."""
-    choice = choice_of(row["frequency"], row["kinds"], row["language"])
-    since = row["news_since"] or row["confirmed"]
+async def _board_news(state: BoardState, now: datetime, *, events: bool) -> News:
+    """The board's current notices, oldest first, and with `events` the next 14 days' events."""
     current = await notices.list_current(state, before=None, limit=200)
-    new = [n for n in reversed(current) if n["published"] > since and choice.wants(n["kind"])]
     upcoming: list[Row] = []
-    if events and choice.wants("event"):
+    if events:
         horizon = to_db_time(now + timedelta(days=EVENT_DAYS))
         upcoming = [
             e
             for e in await notices.list_upcoming_events(state, now)
             if e["event_start"] and e["event_start"] < horizon
         ]
+    return News(list(reversed(current)), upcoming)
+
+
+def news_for(row: Row, board: News) -> News:
+    """What is new to one subscriber: notices of the chosen kinds published since the last
+    mail, and the coming events if events are among the kinds."""
+    choice = choice_of(row["frequency"], row["kinds"], row["language"])
+    since = row["news_since"] or row["confirmed"]
+    new = [n for n in board.notices if n["published"] > since and choice.wants(n["kind"])]
+    upcoming = board.events if choice.wants("event") else []
     return News(new, upcoming)
 
 

@@ -397,14 +397,31 @@ def test_sending__4xx_is_retried_and_5xx_given_up_with_the_reason(
     assert "No such user" in staff.text
 
 
-def test_sending__starttls_with_the_test_ca(make_board: BoardFactory, tmp_path: Path) -> None:
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_sending__encrypted_with_the_test_ca(
+    make_board: BoardFactory, tmp_path: Path, security: str
+) -> None:
     ca = make_ca(tmp_path / "ca")
-    with MailServer(tls=ca.issue(tmp_path / "smtp")) as server:
-        board = make_board(**server.env("starttls"), AUSHANG_MAIL_CA_BUNDLE=str(ca.certfile))
+    leaf = ca.issue(tmp_path / "smtp")
+    with MailServer(tls=leaf, implicit_tls=security == "tls") as server:
+        board = make_board(**server.env(security), AUSHANG_MAIL_CA_BUNDLE=str(ca.certfile))
         subscribe(board)
         board.drain()
         [mail] = server.messages()
     assert mail.secure and "/mail/confirm/" in mail.part("plain")
+
+
+def test_sending__refuses_a_server_certificate_the_board_does_not_trust(
+    make_board: BoardFactory, tmp_path: Path
+) -> None:
+    ca = make_ca(tmp_path / "ca")
+    with MailServer(tls=ca.issue(tmp_path / "smtp")) as server:
+        board = make_board(**server.env("starttls"))  # the test CA is not trusted
+        subscribe(board)
+        board.drain()
+        assert server.messages() == []
+    row = board.rows("SELECT state, last_error FROM mail_messages")[0]
+    assert row["state"] == "pending" and "certificate" in row["last_error"].lower()
 
 
 def test_next_attempt__backs_off_then_gives_up() -> None:
@@ -498,6 +515,11 @@ def test_cli__test_mail_says_why_it_failed(make_board: BoardFactory) -> None:
     board = make_board(**down.env())
     result = board.cli("mail", "test", "--to", "office@example.org")
     assert result.returncode == 2 and "no connection" in result.stderr
+
+
+def test_cli__without_mail_section_says_so(board: RunningBoard) -> None:
+    result = board.cli("mail", "subscribers")
+    assert result.returncode == 2 and "[mail]" in result.stderr
 
 
 def test_privacy__says_what_is_stored_for_subscribers(mail_board: RunningBoard) -> None:

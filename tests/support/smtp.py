@@ -2,7 +2,7 @@
 
 It runs in a thread of the test process, so it outlives a board process that is killed, and
 can be stopped and started again on the same port (the server is "down" in between). It can
-offer STARTTLS with a certificate of the test CA, answer RCPT with a chosen code, and take
+offer STARTTLS or implicit TLS with a certificate of the test CA, answer RCPT with a chosen code, and take
 its time over each recipient, so that a batch takes long enough to be interrupted.
 """
 
@@ -68,7 +68,8 @@ class _Handler:
                     str(envelope.mail_from),
                     tuple(envelope.rcpt_tos),
                     content,
-                    session.ssl is not None,
+                    session.ssl is not None
+                    or server.transport.get_extra_info("sslcontext") is not None,
                 )
             )
         return "250 Message accepted"
@@ -82,9 +83,11 @@ class MailServer:
         *,
         port: int | None = None,
         tls: tuple[Path, Path] | None = None,
+        implicit_tls: bool = False,
     ) -> None:
         self.port = port or free_port()
         self.tls = tls
+        self.implicit_tls = implicit_tls
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self.rcpt_answer: str | None = None
@@ -96,12 +99,15 @@ class MailServer:
         if self.tls:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(str(self.tls[0]), str(self.tls[1]))
+        implicit = context if self.implicit_tls else None
+        starttls = None if self.implicit_tls else context
         self._controller = Controller(
             _Handler(self),
             hostname="127.0.0.1",
             port=self.port,
-            tls_context=context,
-            require_starttls=context is not None,
+            ssl_context=implicit,
+            tls_context=starttls,
+            require_starttls=starttls is not None,
             decode_data=False,
             ready_timeout=10,
         )
