@@ -29,6 +29,7 @@ from noticeboard.state import BoardState, session_secret
 
 EVENT_DAYS = 14
 DAILY_GAP = timedelta(hours=24)
+RESEND_GAP = timedelta(minutes=15)  # the form sent twice in a row mails the address once
 SLOT_SETTING = "mail_digest_slot"
 
 NOT_CONFIGURED = N_("This board sends no e-mail.")
@@ -76,6 +77,8 @@ async def subscribe(state: BoardState, subscription: Subscription) -> Result[Non
             await store.update_choice(
                 conn, row["id"], choice.frequency, choice.kinds_text, choice.language
             )
+            if from_db_time(row["created"]) > now - RESEND_GAP:
+                return Ok(None)
             await store.restart_confirmation(conn, row["id"], now)
         fresh = await store.get_subscriber_by_email(conn, subscription.email)
         assert fresh is not None

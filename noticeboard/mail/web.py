@@ -43,12 +43,16 @@ def _mail_runtime(request: Request) -> Runtime:
     return rt
 
 
-async def _read_public_form(request: Request) -> FormData:
+def _check_length(request: Request) -> None:
     length = request.headers.get("content-length", "")
     if not length.isdigit():
         raise HTTPException(411, N_("The form has no length."))
     if int(length) > FORM_LIMIT:
         raise HTTPException(413, N_("The form is too large."))
+
+
+async def _read_public_form(request: Request) -> FormData:
+    _check_length(request)
     return await request.form(max_files=0, max_fields=30, max_part_size=FORM_LIMIT)
 
 
@@ -67,6 +71,7 @@ async def subscribe(request: Request) -> Response:
     if request.method == "GET":
         sent = request.query_params.get("sent") == "1"
         return _form_page(request, rt, {}, {}, secret, sent=sent)
+    _check_length(request)
     retry = rt.limits.subscription.hit(request.client.host if request.client else "?")
     if retry is not None:
         response = rt.renderer.error(

@@ -236,6 +236,28 @@ def test_subscribe__too_fast_is_refused(mail_board: RunningBoard) -> None:
     assert mail_board.value("SELECT count(*) FROM mail_subscribers") == 0
 
 
+def test_subscribe__asking_again_soon_sends_no_second_confirmation(
+    mail_board: RunningBoard, mail_server: MailServer
+) -> None:
+    subscribe(mail_board)
+    subscribe(mail_board, frequency="daily")
+    mail_board.drain()
+    assert len(mail_server.messages()) == 1
+    assert mail_board.value("SELECT frequency FROM mail_subscribers") == "daily"
+
+    mail_board.clock.advance(minutes=16)
+    subscribe(mail_board)
+    mail_board.drain()
+    assert len(mail_server.messages()) == 2
+
+
+def test_subscribe__too_large_and_too_many_are_refused(mail_board: RunningBoard) -> None:
+    big = mail_board.new_client().post("/mail", data={"email": "x" * 20_000})
+    assert big.status_code == 413
+    answers = [subscribe(mail_board, f"n{n}@example.org").status_code for n in range(11)]
+    assert answers == [303] * 10 + [429]
+
+
 def test_subscribe__a_confirmed_address_gets_its_links_and_keeps_its_choice(
     mail_board: RunningBoard, mail_server: MailServer
 ) -> None:

@@ -2,8 +2,9 @@
 
 It runs in a thread of the test process, so it outlives a board process that is killed, and
 can be stopped and started again on the same port (the server is "down" in between). It can
-offer STARTTLS or implicit TLS with a certificate of the test CA, answer RCPT with a chosen code, and take
-its time over each recipient, so that a batch takes long enough to be interrupted.
+offer STARTTLS or implicit TLS with a certificate of the test CA, answer RCPT with a chosen
+code, and take its time over each recipient, so that a batch takes long enough to be
+interrupted.
 """
 
 from __future__ import annotations
