@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -444,6 +446,21 @@ def test_sending__refuses_a_server_certificate_the_board_does_not_trust(
         assert server.messages() == []
     row = board.rows("SELECT state, last_error FROM mail_messages")[0]
     assert row["state"] == "pending" and "certificate" in row["last_error"].lower()
+
+
+def test_sending__a_transfer_cut_by_a_crash_is_given_up_not_repeated(
+    mail_board: RunningBoard, mail_server: MailServer
+) -> None:
+    subscribe(mail_board)
+    mail_board.stop()
+    with closing(sqlite3.connect(mail_board.config.db_path)) as db, db:
+        db.execute("UPDATE mail_messages SET state = 'sending'")  # as a crash leaves it
+    mail_board.start()
+    mail_board.drain()
+
+    assert mail_server.messages() == []
+    row = mail_board.rows("SELECT state, last_error FROM mail_messages")[0]
+    assert row["state"] == "failed" and "twice" in row["last_error"]
 
 
 def test_next_attempt__backs_off_then_gives_up() -> None:
