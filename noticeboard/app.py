@@ -27,6 +27,7 @@ from noticeboard.backups import web as backups_web
 from noticeboard.config import Config
 from noticeboard.continuity import web as continuity_web
 from noticeboard.i18n import N_
+from noticeboard.mail import web as mail_web
 from noticeboard.network import web as network_web
 from noticeboard.notices import web as notices_web
 from noticeboard.pages import dashboard
@@ -113,6 +114,7 @@ ROUTES = [
     *network_web.routes,
     *continuity_web.routes,
     *backups_web.routes,
+    *mail_web.routes,
 ]
 
 
@@ -138,6 +140,8 @@ def create_app(
         opened = await open_state(config, clock or utcnow)
         http = client or federation_client(config)
         rt = build_runtime(opened, http)
+        if rt.mail is not None:
+            await rt.mail.recover()
         app.state.runtime = rt
         tasks = _start_workers(rt) if workers else []
         try:
@@ -175,16 +179,19 @@ def create_app(
 
 
 def _start_workers(rt: Runtime) -> list[asyncio.Task[None]]:
-    return [
+    tasks = [
         asyncio.create_task(rt.worker.run_forever(), name="delivery"),
         asyncio.create_task(rt.inbox.run_forever(), name="inbox"),
         asyncio.create_task(_periodic_forever(rt), name="expiry"),
     ]
+    if rt.mail is not None:
+        tasks.append(asyncio.create_task(rt.mail.run_forever(), name="mail"))
+    return tasks
 
 
 async def _periodic_forever(rt: Runtime, every: float = 60.0) -> None:
-    """Once a minute: move expired notices to the archive, send batched poll totals, and
-    keep today's follower count."""
+    """Once a minute: move expired notices to the archive, send batched poll totals, keep
+    today's follower count, and queue the mails with news that are due."""
     while True:
         try:
             await rt.run_periodic_once()

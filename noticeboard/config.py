@@ -46,6 +46,26 @@ class NoticesConfig:
     hashtags: Mapping[str, str] = field(default_factory=dict)  # kind id -> hashtag
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAIL_SECURITY = ("starttls", "tls", "none")
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """The SMTP server the board sends its mails through, and when the weekly digest goes."""
+
+    host: str
+    sender: str  # the address in From (the board's name is the display name)
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    password: str = field(default="", repr=False)  # only from AUSHANG_MAIL_PASSWORD
+    ca_bundle: str | None = None
+    digest_weekday: int = 4  # Friday (Monday is 0)
+    digest_hour: int = 9
+
+
 @dataclass(frozen=True)
 class StaffConfig:
     first_owner: str = ""  # the first account's name; empty: `aushang init` makes one up
@@ -89,6 +109,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
     doctor: DoctorConfig = field(default_factory=DoctorConfig)
+    mail: MailConfig | None = None  # without [mail] the board offers no subscription
     source: Path | None = None
 
     @property
@@ -131,7 +152,17 @@ class Config:
         return f"@{self.username}@{self.host}"
 
 
-_SECTIONS = ("contact", "federation", "notices", "hashtags", "staff", "server", "backup", "doctor")
+_SECTIONS = (
+    "contact",
+    "federation",
+    "notices",
+    "hashtags",
+    "staff",
+    "server",
+    "backup",
+    "doctor",
+    "mail",
+)
 _TOP_LEVEL_KEYS = {
     "base_url", "data_dir", "username", "name", "summary", "language", "timezone", "icon",
     *_SECTIONS,
@@ -153,6 +184,10 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> C
     unknown = set(raw) - _TOP_LEVEL_KEYS
     if unknown:
         raise ConfigError(f"{path}: unknown keys: {', '.join(sorted(unknown))}")
+    if isinstance(raw.get("mail"), dict) and "password" in raw["mail"]:
+        raise ConfigError(
+            f"{path}: [mail] password must not be in the file; set AUSHANG_MAIL_PASSWORD"
+        )
     raw = _apply_environment(raw, env)
     return _build(raw, path)
 
@@ -195,6 +230,7 @@ def _build(raw: dict[str, Any], source: Path) -> Config:
         server=_server(raw.get("server", {})),
         backup=_backup(raw.get("backup", {})),
         doctor=_doctor(raw.get("doctor", {})),
+        mail=_mail(raw.get("mail")),
         source=source,
     )
 
@@ -357,6 +393,61 @@ def _whole(raw: Mapping[str, Any], name: str, default: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise ConfigError(f"{name} must be a whole number")
     return value
+
+
+_MAIL_KEYS = {
+    "host", "port", "security", "username", "password", "from", "ca_bundle",
+    "digest_weekday", "digest_hour",
+}  # fmt: skip
+
+
+def _mail(raw: Any) -> MailConfig | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError("[mail] must be a table")
+    unknown = set(raw) - _MAIL_KEYS
+    if unknown:
+        raise ConfigError(f"[mail] has unknown keys: {', '.join(sorted(unknown))}")
+    host = _text(raw, "host")
+    if not host:
+        if set(raw) - {"password"}:
+            raise ConfigError("mail.host is required in [mail]")
+        return None  # only a password in the environment: mail stays off
+    security = _text(raw, "security") or "starttls"
+    if security not in MAIL_SECURITY:
+        raise ConfigError("mail.security must be 'starttls', 'tls' or 'none'")
+    if security == "none" and host.strip("[]") not in LOOPBACK:
+        raise ConfigError("mail.security = 'none' is allowed only for a server on loopback")
+    sender = _text(raw, "from")
+    if not _is_address(sender):
+        raise ConfigError("mail.from must be an e-mail address like aushang@board.example")
+    ca_bundle = _text(raw, "ca_bundle") or None
+    if ca_bundle and not Path(ca_bundle).is_file():
+        raise ConfigError(f"mail.ca_bundle: file not found: {ca_bundle}")
+    return MailConfig(
+        host=host,
+        sender=sender,
+        port=int(_number(raw, "mail", "port", 465 if security == "tls" else 587, 1, 65535)),
+        security=security,
+        username=_text(raw, "username"),
+        password=_text(raw, "password"),
+        ca_bundle=ca_bundle,
+        digest_weekday=_weekday(raw),
+        digest_hour=int(_number(raw, "mail", "digest_hour", 9, 0, 23)),
+    )
+
+
+def _is_address(value: str) -> bool:
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "." in domain and not any(c.isspace() for c in value))
+
+
+def _weekday(raw: Mapping[str, Any]) -> int:
+    name = _text(raw, "digest_weekday").lower() or "friday"
+    if name not in WEEKDAYS:
+        raise ConfigError(f"mail.digest_weekday must be one of {', '.join(WEEKDAYS)}")
+    return WEEKDAYS.index(name)
 
 
 def _check_loopback_entry(entry: str) -> None:

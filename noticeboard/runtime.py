@@ -20,6 +20,8 @@ from noticeboard.accounts import sessions
 from noticeboard.accounts.passwords import FailureThrottle, RateLimiter
 from noticeboard.activitypub.handlers import BoardInbox
 from noticeboard.backups import service as backups
+from noticeboard.mail import service as mail
+from noticeboard.mail.sender import MailSender
 from noticeboard.network import service as network
 from noticeboard.notices import service as notices
 from noticeboard.remote import actor_resolver
@@ -39,6 +41,7 @@ class Limits:
     inbox: RateLimiter = field(default_factory=lambda: RateLimiter(limit=300, window=60))
     vote: RateLimiter = field(default_factory=lambda: RateLimiter(limit=30, window=600))
     submission: RateLimiter = field(default_factory=lambda: RateLimiter(limit=5, window=3600))
+    subscription: RateLimiter = field(default_factory=lambda: RateLimiter(limit=10, window=3600))
 
 
 @dataclass(frozen=True)
@@ -50,18 +53,27 @@ class Runtime:
     worker: DeliveryWorker
     renderer: Renderer
     limits: Limits
+    mail: MailSender | None = None  # only where the board has [mail]
 
     async def run_periodic_once(self) -> int:
         """One round of the minute's chores: expiry, batched poll totals, follower count,
-        sessions that ran out, the nightly backup when its hour has come; return how many notices
-        and polls changed."""
+        sessions that ran out, the nightly backup when its hour has come, mails with news that
+        are due; return how many notices, polls and mails changed."""
         changed = await notices.expire_due(self.state)
         changed += await notices.forget_residents(self.state)
         changed += await notices.flush_polls(self.state)
         await network.record_follower_count(self.state)
         await sessions.purge(self.state)
         await backups.nightly(self.state)
-        return changed
+        queued = await mail.periodic(self.state)
+        if queued:
+            self.wake_mail()
+        return changed + queued
+
+    def wake_mail(self) -> None:
+        """Ask a running mail sender to look for due mails now."""
+        if self.mail is not None:
+            self.mail.wake()
 
     async def run_once(self, *, periodic: bool = True) -> int:
         """Process what is due now (received activities, with `periodic` the minute's chores,
@@ -69,6 +81,8 @@ class Runtime:
         done = await self.inbox.process_due()
         if periodic:
             done += await self.run_periodic_once()
+        if self.mail is not None:
+            done += await self.mail.run_once()
         return done + await self.worker.run_once()
 
     async def drain(self, *, periodic: bool = True, rounds: int = 100) -> None:
@@ -102,6 +116,7 @@ def build_runtime(opened: BoardState, client: FederationClient) -> Runtime:
         worker=worker,
         renderer=Renderer(state.config, state.urls),
         limits=Limits(),
+        mail=MailSender(state.db, state.config.mail, state.clock) if state.config.mail else None,
     )
 
 

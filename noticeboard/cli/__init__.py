@@ -14,6 +14,7 @@ from noticeboard.cli import server
 from noticeboard.cli.base import INSTANCE_HELP, Handler, Parser, UsageError
 from noticeboard.config import ConfigError, load_config
 from noticeboard.continuity import cli as continuity
+from noticeboard.mail import cli as mail
 from noticeboard.network import cli as network
 from noticeboard.notices import cli as notices
 from noticeboard.participation import cli as participation
@@ -42,7 +43,7 @@ def build_parser() -> tuple[Parser, dict[str, Handler]]:
         return sub
 
     handlers: dict[str, Handler] = {}
-    for group in (server, notices, network, participation, accounts, continuity, backups):
+    for group in (server, notices, network, participation, accounts, continuity, backups, mail):
         handlers.update(group.register(command))
     return parser, handlers
 

@@ -41,6 +41,7 @@ class BoardView:
     contact: dict[str, str]
     icon_url: str | None
     language: str
+    mail: bool = False  # residents may subscribe to the news by e-mail
 
 
 class Renderer:
@@ -57,6 +58,7 @@ class Renderer:
             contact=config.contact.as_dict(),
             icon_url=config.icon_on_board,
             language=config.language,
+            mail=config.mail is not None,
         )
 
     def page(

@@ -111,6 +111,7 @@ FORMS: dict[str, dict[str, str]] = {
     },
     "/staff/settings": {"action": "limited", "value": "on"},
     "/staff/problems/inbox/retry": {"activity_id": "https://remote.example/activities/1"},
+    "/staff/mail/remove": {"email": "anna@example.org"},
 }
 
 
