@@ -29,6 +29,7 @@ from noticeboard.network import web as network_web
 from noticeboard.notices import web as notices_web
 from noticeboard.pages import dashboard
 from noticeboard.pages import web as pages_web
+from noticeboard.paper import web as paper_web
 from noticeboard.participation import submit_web
 from noticeboard.participation import web as participation_web
 from noticeboard.remote import federation_client
@@ -92,6 +93,7 @@ ROUTES = [
     *notices_web.routes,
     *participation_web.routes,
     *network_web.routes,
+    *paper_web.routes,
 ]
 
 

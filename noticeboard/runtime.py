@@ -35,6 +35,7 @@ class Limits:
     inbox: RateLimiter = field(default_factory=lambda: RateLimiter(limit=300, window=60))
     vote: RateLimiter = field(default_factory=lambda: RateLimiter(limit=30, window=600))
     submission: RateLimiter = field(default_factory=lambda: RateLimiter(limit=5, window=3600))
+    printing: RateLimiter = field(default_factory=lambda: RateLimiter(limit=30, window=300))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from noticeboard.cli.base import INSTANCE_HELP, Handler, Parser, UsageError
 from noticeboard.config import ConfigError, load_config
 from noticeboard.network import cli as network
 from noticeboard.notices import cli as notices
+from noticeboard.paper import cli as paper
 from noticeboard.participation import cli as participation
 from noticeboard.state import BoardNotInitialised
 
@@ -39,7 +40,7 @@ def build_parser() -> tuple[Parser, dict[str, Handler]]:
         return sub
 
     handlers: dict[str, Handler] = {}
-    for group in (server, notices, network, participation, accounts):
+    for group in (server, notices, network, participation, accounts, paper):
         handlers.update(group.register(command))
     return parser, handlers
 
