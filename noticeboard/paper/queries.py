@@ -47,7 +47,7 @@ class Candidate:
 async def poster(state: BoardState, notice_id: int, contact: str = "") -> Poster | None:
     """A notice's poster; `contact` replaces the board's on the strips."""
     row = await notices.get_notice(state, notice_id)
-    if row is None:
+    if row is None or row["origin"] == "shared":  # another board's notice, its contact elsewhere
         return None
     view = notice_view(row, state.urls, now=state.clock())
     strips = STRIPS if row["kind"] in TEAR_OFF_KINDS else 0

@@ -9,12 +9,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageChops
 from pyzbar.pyzbar import ZBarSymbol, decode
 
 
 def pdf_text(pdf: bytes) -> str:
-    return _run(["pdftotext", "-layout", "-", "-"], pdf).decode("utf-8")
+    """The text in reading order, every run of white space (line breaks too) as one space."""
+    return " ".join(_run(["pdftotext", "-", "-"], pdf).decode("utf-8").split())
 
 
 def page_count(pdf: bytes) -> int:
@@ -54,13 +55,12 @@ def qr_codes(pdf: bytes) -> list[str]:
     ]
 
 
-def colourful_pixels(page: Image.Image, tolerance: int = 12) -> int:
-    """How many pixels are not grey (their red, green and blue differ)."""
-    small = page.resize((page.width // 4, page.height // 4))
-    return sum(
-        1
-        for r, g, b in small.getdata()
-        if max(r, g, b) - min(r, g, b) > tolerance  # type: ignore[misc]
+def colour_difference(page: Image.Image) -> int:
+    """How far any pixel is from grey: the largest difference between its red, green, blue."""
+    red, green, blue = page.split()
+    return max(
+        ImageChops.difference(a, b).getextrema()[1]  # type: ignore[index]
+        for a, b in ((red, green), (green, blue), (red, blue))
     )
 
 
