@@ -132,6 +132,15 @@ def test_poster__of_unknown_or_deleted_notice_is_404(board: RunningBoard) -> Non
     assert board.get("/notices/999/poster.pdf").status_code == 404
 
 
+def test_poster__readers_get_a_fair_share_staff_no_limit(board: RunningBoard) -> None:
+    reader = board.new_client()
+    answers = [reader.get("/notices/999/poster.pdf").status_code for _ in range(31)]
+
+    assert answers == [404] * 30 + [429]
+    assert reader.get("/follow/poster.pdf").status_code == 429
+    assert board.login().get("/notices/999/poster.pdf").status_code == 404
+
+
 def test_poster__links_for_everyone_and_a_button_for_staff(board: RunningBoard) -> None:
     client = board.login()
     notice_id = post(board, client, "announcement", "Neue Öffnungszeiten")
