@@ -89,7 +89,7 @@ async def choose_week(request: Request) -> Response:
     result = await service.choose_week_notices(rt.state, choice)
     if isinstance(result, Refused):
         return rt.renderer.error(request, 409, result.reason)
-    flash(request, N_("The weekly sheet now shows %(num)s notices."), num=result.value)
+    flash(request, N_("Saved. Notices on the weekly sheet: %(num)s."), num=result.value)
     return RedirectResponse("/staff/paper", status_code=303)
 
 
