@@ -17,6 +17,7 @@ from noticeboard.state import BoardState
 from noticeboard.web.rendering import TEMPLATES_DIR
 
 STATIC_DIR = TEMPLATES_DIR.parent / "static"
+WEEK_PAGES = 2
 
 
 @functools.cache
@@ -41,18 +42,33 @@ def render_html(state: BoardState, template: str, lang: str, **context: Any) -> 
     return _environment().get_template(template).render(values)
 
 
-async def to_pdf(state: BoardState, template: str, lang: str, **context: Any) -> bytes:
+async def to_pdf(state: BoardState, template: str, lang: str, **context: Any) -> tuple[bytes, int]:
     html = render_html(state, template, lang, **context)
     return await asyncio.to_thread(html_to_pdf, html, state.urls.base, STATIC_DIR)
 
 
 async def poster_pdf(state: BoardState, poster: Poster, lang: str) -> bytes:
-    return await to_pdf(state, "paper/poster.html", lang, poster=poster, notice=poster.notice)
+    """One page: with less text until it fits (the QR code leads to the whole notice)."""
+    while True:
+        pdf, pages = await to_pdf(
+            state, "paper/poster.html", lang, poster=poster, notice=poster.notice
+        )
+        shorter = poster.shorter() if pages > 1 else None
+        if shorter is None:
+            return pdf
+        poster = shorter
 
 
 async def board_poster_pdf(state: BoardState, lang: str) -> bytes:
-    return await to_pdf(state, "paper/board.html", lang)
+    pdf, _pages = await to_pdf(state, "paper/board.html", lang)
+    return pdf
 
 
 async def week_pdf(state: BoardState, sheet: WeekSheet, lang: str) -> bytes:
-    return await to_pdf(state, "paper/week.html", lang, sheet=sheet)
+    """At most two pages: the last notices make way until it fits."""
+    while True:
+        pdf, pages = await to_pdf(state, "paper/week.html", lang, sheet=sheet)
+        shorter = sheet.shorter() if pages > WEEK_PAGES else None
+        if shorter is None:
+            return pdf
+        sheet = shorter

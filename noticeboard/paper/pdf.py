@@ -39,13 +39,14 @@ class BoardFilesOnly(URLFetcher):  # type: ignore[misc]
         return path
 
 
-def html_to_pdf(html: str, base_url: str, static_dir: Path) -> bytes:
-    """Render one document (CPU-bound: run it in a worker thread from async code)."""
+def html_to_pdf(html: str, base_url: str, static_dir: Path) -> tuple[bytes, int]:
+    """Render one document; answers the PDF and its number of pages (CPU-bound: run it in a
+    worker thread from async code)."""
     document = HTML(
         string=html,
         base_url=base_url.rstrip("/") + "/",
         url_fetcher=BoardFilesOnly(base_url, static_dir),
         media_type="print",
-    )
+    ).render()
     pdf: bytes = document.write_pdf()
-    return pdf
+    return pdf, len(document.pages)

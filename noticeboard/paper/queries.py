@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
 
 from federation.database import Row, to_db_time
 from noticeboard.notices import queries as notices
@@ -17,9 +20,14 @@ TEAR_OFF_KINDS = frozenset({"offer-help", "need-help", "give-lend", "looking-for
 STRIPS = 6
 SHORT_TITLE = 32
 WEEK_DAYS = 14
-MAX_NOTICES = 16  # with the events, one or two A4 pages
-MAX_EVENTS = 12
+MAX_NOTICES = 14  # with the events, one or two A4 pages
+MAX_EVENTS = 10
 MAX_CANDIDATES = 40  # what the staff page offers to choose from
+
+
+TEXT_BUDGET = 900  # characters of text on a poster without strips, with a short title
+LONG_TITLE = 60  # longer titles are set smaller (still at least 28 pt)
+_BREAKS = re.compile(r"</p>|</li>|<br\s*/?>|</h\d>|</blockquote>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,20 @@ class Poster:
     strips: int
     short_title: str
     contact: str
+    budget: int  # how many characters of the text fit
+
+    @property
+    def long_title(self) -> bool:
+        return len(self.notice.title) > LONG_TITLE
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The text as plain paragraphs, cut to what fits; the QR code leads to the rest."""
+        return cut(paragraphs_of(self.notice.body_html), self.budget)
+
+    def shorter(self) -> Poster | None:
+        """The same poster with less text, when the first try did not fit on one page."""
+        return replace(self, budget=self.budget // 2) if self.budget > 60 else None
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,15 @@ class WeekSheet:
     last_day: date
     notices: list[NoticeView]
     events: list[NoticeView]
+    more: int = 0  # notices and events left out for want of room
+
+    def shorter(self) -> WeekSheet | None:
+        """The sheet with the last two notices (or events) less, when it is over two pages."""
+        if len(self.notices) > 2:
+            return replace(self, notices=self.notices[:-2], more=self.more + 2)
+        if len(self.events) > 2:
+            return replace(self, events=self.events[:-2], more=self.more + 2)
+        return None
 
 
 @dataclass(frozen=True)
@@ -51,7 +82,37 @@ async def poster(state: BoardState, notice_id: int, contact: str = "") -> Poster
         return None
     view = notice_view(row, state.urls, now=state.clock())
     strips = STRIPS if row["kind"] in TEAR_OFF_KINDS else 0
-    return Poster(view, strips, short_title(row["title"]), contact or board_contact(state))
+    contact = contact or board_contact(state)
+    return Poster(view, strips, short_title(row["title"]), contact, text_budget(view, strips))
+
+
+def text_budget(view: NoticeView, strips: int) -> int:
+    """Roughly what fits below the title: less with strips, a long title or event details."""
+    budget = TEXT_BUDGET // 2 if strips else TEXT_BUDGET
+    budget -= max(0, len(view.title) // 25 - 1) * 90
+    budget -= 150 if view.event_start else 0
+    return max(budget, 120)
+
+
+def paragraphs_of(html: str) -> list[str]:
+    parts = (Markup(part).striptags() for part in _BREAKS.split(html))
+    return [part for part in parts if part]
+
+
+def cut(paragraphs: list[str], budget: int) -> list[str]:
+    """Whole paragraphs while they fit (each counts a line at least), then a cut one with '…'."""
+    kept: list[str] = []
+    for paragraph in paragraphs:
+        if budget < 40:
+            if kept:
+                kept[-1] = kept[-1].rstrip(".…") + " …"
+            break
+        if len(paragraph) > budget:
+            kept.append(paragraph[:budget].rsplit(" ", 1)[0] + " …")
+            break
+        kept.append(paragraph)
+        budget -= max(len(paragraph), 50)
+    return kept
 
 
 def board_contact(state: BoardState) -> str:
@@ -82,11 +143,14 @@ async def week_sheet(state: BoardState, day: date | None = None) -> WeekSheet:
     candidates = await week_candidates(state, day)
     shown = [c.notice for c in candidates if c.shown]
     day = day or today(state)
+    notices = [n for n in shown if n.event_start is None]
+    events = sorted((n for n in shown if n.event_start), key=_start)
     return WeekSheet(
         day=day,
         last_day=day + timedelta(days=WEEK_DAYS - 1),
-        notices=[n for n in shown if n.event_start is None][:MAX_NOTICES],
-        events=sorted((n for n in shown if n.event_start), key=_start)[:MAX_EVENTS],
+        notices=notices[:MAX_NOTICES],
+        events=events[:MAX_EVENTS],
+        more=max(0, len(notices) - MAX_NOTICES) + max(0, len(events) - MAX_EVENTS),
     )
 
 

@@ -128,6 +128,23 @@ def test_poster__large_type_and_no_colour(board: RunningBoard) -> None:
     assert all(colour_difference(page) <= 12 for page in pages(pdf))
 
 
+def test_poster__of_a_long_notice_stays_on_one_page(board: RunningBoard) -> None:
+    client = board.login()
+    title = "Wer hilft beim Umzug in den dritten Stock? Wir brauchen starke Hände am Samstag"
+    body = "\n\n".join(
+        f"Absatz {i}: " + "Kisten tragen und Schränke schieben. " * 12 for i in range(8)
+    )
+    notice_id = post(board, client, "need-help", title, body=body)
+
+    pdf = client.get(f"/notices/{notice_id}/poster.pdf").content
+
+    assert page_count(pdf) == 1
+    text = pdf_text(pdf)
+    assert "Absatz 0: Kisten tragen" in text and "Absatz 7" not in text
+    assert "…" in text  # the rest is a scan away
+    assert len(qr_codes(pdf)) == 1 + STRIPS
+
+
 def test_poster__of_unknown_or_deleted_notice_is_404(board: RunningBoard) -> None:
     assert board.get("/notices/999/poster.pdf").status_code == 404
 
@@ -243,6 +260,24 @@ def test_week__current_notices_pinned_first_and_the_next_14_days_events(
     assert set(qr_codes(pdf)) == {board.url("/")}
     assert all(colour_difference(page) <= 12 for page in pages(pdf))
     assert min(w.height for w in words(pdf)) >= 12 * 1.1
+
+
+def test_week__a_full_board_fits_on_two_pages(board: RunningBoard) -> None:
+    client = board.login()
+    text = "Ein langer Text über die Nachbarschaft, mit vielen Einzelheiten. " * 6
+    for i in range(20):
+        post(board, client, "give-lend", f"Ein ziemlich langer Titel für Aushang {i}", body=text)
+    for day in range(3, 15):
+        start, end = f"2026-03-{day:02d}T15:00", f"2026-03-{day:02d}T18:00"
+        post(board, client, "event", f"Treffen am {day}. März", start=start, end=end)
+
+    pdf = client.get("/staff/paper/week.pdf").content
+
+    assert page_count(pdf) == 2
+    text = pdf_text(pdf)
+    assert "Treffen am 3. März" in text
+    assert "Aushang 19" in text  # the newest first
+    assert "weitere Aushänge auf unserer Internetseite" in text
 
 
 def test_week__staff_choose_what_it_shows(board: RunningBoard) -> None:
