@@ -9,7 +9,6 @@ from typing import Any
 import jinja2
 
 from noticeboard.i18n import gettext_context, make_environment, supported_language
-from noticeboard.paper.pdf import html_to_pdf
 from noticeboard.paper.qr import qr_svg
 from noticeboard.paper.queries import Poster, WeekSheet
 from noticeboard.paper.ways import ways_to_follow
@@ -43,6 +42,10 @@ def render_html(state: BoardState, template: str, lang: str, **context: Any) -> 
 
 
 async def to_pdf(state: BoardState, template: str, lang: str, **context: Any) -> tuple[bytes, int]:
+    # WeasyPrint loads Pango and its fonts when imported (about half a second of CPU): only
+    # what prints pays for it, not every start of the server or of a command.
+    from noticeboard.paper.pdf import html_to_pdf
+
     html = render_html(state, template, lang, **context)
     return await asyncio.to_thread(html_to_pdf, html, state.urls.base, STATIC_DIR)
 
