@@ -19,6 +19,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     AUSHANG_INSTANCE=/app/instances/nordstadt.toml \
     AUSHANG_DATA_DIR=/data
 
+# WeasyPrint draws the posters and the weekly sheet with Pango; DejaVu for text, Symbola for the
+# kinds' symbols in black and white.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-symbola \
+ && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index /wheels/*.whl \

@@ -32,6 +32,7 @@ from noticeboard.network import web as network_web
 from noticeboard.notices import web as notices_web
 from noticeboard.pages import dashboard
 from noticeboard.pages import web as pages_web
+from noticeboard.paper import web as paper_web
 from noticeboard.participation import submit_web
 from noticeboard.participation import web as participation_web
 from noticeboard.remote import federation_client
@@ -115,6 +116,7 @@ ROUTES = [
     *continuity_web.routes,
     *backups_web.routes,
     *mail_web.routes,
+    *paper_web.routes,
 ]
 
 

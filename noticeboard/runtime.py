@@ -42,6 +42,7 @@ class Limits:
     vote: RateLimiter = field(default_factory=lambda: RateLimiter(limit=30, window=600))
     submission: RateLimiter = field(default_factory=lambda: RateLimiter(limit=5, window=3600))
     subscription: RateLimiter = field(default_factory=lambda: RateLimiter(limit=10, window=3600))
+    printing: RateLimiter = field(default_factory=lambda: RateLimiter(limit=30, window=300))
 
 
 @dataclass(frozen=True)

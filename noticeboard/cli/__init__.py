@@ -17,6 +17,7 @@ from noticeboard.continuity import cli as continuity
 from noticeboard.mail import cli as mail
 from noticeboard.network import cli as network
 from noticeboard.notices import cli as notices
+from noticeboard.paper import cli as paper
 from noticeboard.participation import cli as participation
 from noticeboard.sanitize import strip_controls
 from noticeboard.state import BoardNotInitialised
@@ -43,7 +44,17 @@ def build_parser() -> tuple[Parser, dict[str, Handler]]:
         return sub
 
     handlers: dict[str, Handler] = {}
-    for group in (server, notices, network, participation, accounts, continuity, backups, mail):
+    for group in (
+        server,
+        notices,
+        network,
+        participation,
+        accounts,
+        continuity,
+        backups,
+        mail,
+        paper,
+    ):
         handlers.update(group.register(command))
     return parser, handlers
 

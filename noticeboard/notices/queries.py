@@ -34,6 +34,11 @@ async def list_current(
     )
 
 
+async def list_current_at(state: BoardState, moment: datetime, *, limit: int) -> list[Row]:
+    """Notices on the board at a given time, newest first (for the weekly sheet)."""
+    return await store.list_notices(state.db, before=None, limit=limit, now=moment)
+
+
 async def list_recent(state: BoardState, limit: int = 50) -> list[Row]:
     """The newest notices, expired ones included (the staff's overview)."""
     return await store.list_notices(state.db, before=None, limit=limit)

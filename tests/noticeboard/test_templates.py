@@ -393,7 +393,7 @@ def test_profile__shows_only_present_contact_fields(env: Any) -> None:
     assert 'href="tel:0511123456"' in html
     assert "Öffnungszeiten" in html
     assert "Webseite" not in html
-    assert "1 Konto folgt uns im Fediverse." in html
+    assert "1 Konto folgt uns mit Mastodon oder einer ähnlichen App." in html
 
 
 def test_compose__errors_are_tied_to_fields_and_translated(env: Any) -> None:

@@ -1,0 +1,1 @@
+"""Paper and the ways to follow: posters, tear-off strips, the weekly sheet, the follow page."""
