@@ -1,13 +1,12 @@
 """Fixtures for the security rule tests: the running board, the fake fediverse and the clock.
 
 They are defined in tests/noticeboard/boards.py and re-exported here (as tests/noticeboard does).
-A hook fails every test during which the board logged an unhandled error (a 500), whatever
-route caused it.
+Like every test of the suite, each fails if the board logged an unhandled error meanwhile
+(tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -51,29 +50,3 @@ def shared_board(_module_board: RunningBoard, fediverse) -> RunningBoard:
     """
     assert_nothing_stored(_module_board)
     return _module_board
-
-
-class _ErrorRecords(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.name.startswith(("noticeboard", "federation", "uvicorn", "starlette")):
-            self.records.append(record)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """Fail a test during which the board logged an unhandled error (a 500), whatever route."""
-    handler = _ErrorRecords()
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        result = yield
-    finally:
-        root.removeHandler(handler)
-    if handler.records:
-        messages = "; ".join(f"{r.name}: {r.getMessage()[:200]}" for r in handler.records)
-        raise AssertionError(f"the board logged unhandled errors: {messages}")
-    return result

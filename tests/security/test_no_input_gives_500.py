@@ -361,13 +361,13 @@ def test_rule_30__500_carries_the_security_headers(
     async def broken(state: object) -> int:
         raise RuntimeError("the database is gone")
 
-    monkeypatch.setattr(pages_web.notices, "count_notices", broken)
-    answer = board.get("/healthz")
+    monkeypatch.setattr(pages_web.notices, "list_archived", broken)
+    answer = board.get("/archive")
 
     assert answer.status_code == 500
     assert "the database is gone" not in answer.text
     same_security_headers(page, answer)
-    assert [r.getMessage() for r in quiet_board_log] == ["unhandled error on GET /healthz"]
+    assert [r.getMessage() for r in quiet_board_log] == ["unhandled error on GET /archive"]
 
 
 def test_rule_30__activitypub_404_carries_the_security_headers(board: RunningBoard) -> None:

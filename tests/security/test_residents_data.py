@@ -106,7 +106,7 @@ def board_process(tmp_path: Path) -> Iterator[BoardProcess]:
 
 
 def test_rule_32__invitation_token_is_not_in_the_server_log(board_process: BoardProcess) -> None:
-    result = board_process.cli("staff", "invite", "--role", "editor")
+    result = board_process.cli("staff", "invite", "neu", "--role", "editor")
     assert result.returncode == 0, result.stderr
     link = next(w for w in result.stdout.split() if "/invitation/" in w)
     token = link.rsplit("/", 1)[1]
@@ -117,7 +117,7 @@ def test_rule_32__invitation_token_is_not_in_the_server_log(board_process: Board
         assert form is not None
         refused = browser.post(
             f"/invitation/{token}",
-            data={"csrf_token": form.group(1), "username": "neu", "password": "a" * 16,
+            data={"csrf_token": form.group(1), "password": "a" * 16,
                   "password_again": "b" * 16},
         )  # fmt: skip
         browser.get(f"/invitation/{token}x")  # a wrong one is a secret too
