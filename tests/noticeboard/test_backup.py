@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import io
 import json
+import logging
 import shutil
 import sqlite3
 import tarfile
@@ -13,6 +14,7 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from noticeboard.backups import archive as backup_archive
@@ -247,8 +249,9 @@ def test_nightly_backup__runs_once_a_night_and_keeps_the_last_n(make_board: Boar
     assert health["backup"]["last_success"].startswith("2026-03-05T09:00")
 
 
+@pytest.mark.logs_errors("a failed nightly backup is logged as an error for the admin")
 def test_nightly_backup__a_failure_shows_on_the_dashboard_and_in_healthz(
-    make_board: BoardFactory,
+    make_board: BoardFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     board = make_board(AUSHANG_BACKUP_HOUR="10")
     board.config.data_dir.joinpath("backups").write_text("a file where the folder should be")
@@ -262,6 +265,8 @@ def test_nightly_backup__a_failure_shows_on_the_dashboard_and_in_healthz(
     assert "Die letzte Sicherung ist am" in dashboard.text
     assert health["backup"]["state"] == "failing"
     assert health["status"] == "ok"
+    failures = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert [r.getMessage().split(":")[0] for r in failures] == ["nightly backup"]
 
 
 def test_healthz__reports_the_delivery_backlog_without_personal_data(
