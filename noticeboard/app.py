@@ -167,7 +167,7 @@ def create_app(
                 session_cookie=SESSION_COOKIE,
                 same_site="lax",
                 https_only=config.scheme == "https",
-                max_age=14 * 86400,
+                max_age=int(config.staff.session_lifetime.total_seconds()),
             ),
             *([] if as_it_was else [Middleware(continuity_web.MovedOrClosed)]),
         ],
