@@ -31,6 +31,7 @@ from noticeboard.mail import web as mail_web
 from noticeboard.network import web as network_web
 from noticeboard.notices import web as notices_web
 from noticeboard.pages import dashboard
+from noticeboard.pages import legal as legal_web
 from noticeboard.pages import web as pages_web
 from noticeboard.paper import web as paper_web
 from noticeboard.participation import submit_web
@@ -107,6 +108,7 @@ def read_session_secret(config: Config) -> str:
 ROUTES = [
     *pages_web.routes,
     *submit_web.routes,
+    *legal_web.routes,
     *activitypub_routes.routes,
     *accounts_web.routes,
     *dashboard.routes,
@@ -140,6 +142,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         opened = await open_state(config, clock or utcnow)
+        incomplete = legal_web.startup_warning(config)
+        if incomplete:
+            log.warning(incomplete)
         http = client or federation_client(config)
         rt = build_runtime(opened, http)
         if rt.mail is not None:

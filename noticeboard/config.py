@@ -86,6 +86,39 @@ class BackupConfig:
     hour: int = 3  # local hour (the board's timezone) of the nightly backup
 
 
+LEGAL_REQUIRED = (
+    "organisation",
+    "address",
+    "representative",
+    "email",
+    "phone",
+    "content_responsible",
+    "supervisory_authority",
+)
+
+
+@dataclass(frozen=True)
+class LegalConfig:
+    """Who runs the board, for the Impressum (§ 5 DDG, § 18 MStV) and the privacy note."""
+
+    organisation: str = ""
+    legal_form: str = ""
+    address: str = ""  # postal address, one line per line
+    representative: str = ""  # who may act for the organisation (board, managing director)
+    email: str = ""
+    phone: str = ""  # or another quick way to reach someone
+    register: str = ""  # register court and number, where the organisation is registered
+    vat_id: str = ""
+    content_responsible: str = ""  # name and address, § 18 (2) MStV
+    supervisory_authority: str = ""  # the data-protection authority: name, address or web page
+    data_protection_contact: str = ""
+    log_retention_days: int = 0  # how long the server's own log is kept; 0: not stated
+
+    def missing(self) -> tuple[str, ...]:
+        """The keys the Impressum and the privacy note need that are still empty."""
+        return tuple(key for key in LEGAL_REQUIRED if not getattr(self, key))
+
+
 @dataclass(frozen=True)
 class DoctorConfig:
     # A well-known server whose Date header `aushang doctor` compares the clock with.
@@ -109,6 +142,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
     doctor: DoctorConfig = field(default_factory=DoctorConfig)
+    legal: LegalConfig = field(default_factory=LegalConfig)
     mail: MailConfig | None = None  # without [mail] the board offers no subscription
     source: Path | None = None
 
@@ -161,6 +195,7 @@ _SECTIONS = (
     "server",
     "backup",
     "doctor",
+    "legal",
     "mail",
 )
 _TOP_LEVEL_KEYS = {
@@ -230,6 +265,7 @@ def _build(raw: dict[str, Any], source: Path) -> Config:
         server=_server(raw.get("server", {})),
         backup=_backup(raw.get("backup", {})),
         doctor=_doctor(raw.get("doctor", {})),
+        legal=_legal(raw.get("legal", {})),
         mail=_mail(raw.get("mail")),
         source=source,
     )
@@ -384,6 +420,29 @@ def _doctor(raw: Any) -> DoctorConfig:
     if urlsplit(server).scheme not in ("http", "https") or not urlsplit(server).netloc:
         raise ConfigError(f"doctor.clock_server must be an http(s) address, not {server!r}")
     return DoctorConfig(clock_server=server)
+
+
+def _legal(raw: Any) -> LegalConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("[legal] must be a table")
+    texts = set(LegalConfig.__dataclass_fields__) - {"log_retention_days"}
+    unknown = set(raw) - texts - {"log_retention_days"}
+    if unknown:
+        raise ConfigError(f"[legal] has unknown keys: {', '.join(sorted(unknown))}")
+    values = {key: _lines(raw, f"legal.{key}") for key in texts if key in raw}
+    days = _whole(raw, "legal.log_retention_days", 0)
+    if not 0 <= days <= 3650:
+        raise ConfigError("legal.log_retention_days must be a number of days from 0 to 3650")
+    return LegalConfig(**values, log_retention_days=days)
+
+
+def _lines(raw: Mapping[str, Any], name: str) -> str:
+    """A text that may span lines (an address): each line trimmed, empty lines dropped."""
+    value = raw.get(name.split(".")[-1], "")
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a text value")
+    lines = (line.strip() for line in value.replace("\\n", "\n").splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def _whole(raw: Mapping[str, Any], name: str, default: int) -> int:

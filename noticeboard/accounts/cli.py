@@ -168,8 +168,15 @@ def _staff_list(config: Config, as_json: bool) -> int:
 
 def run_audit(config: Config, args: argparse.Namespace) -> int:
     async def listing(state: BoardState) -> list[dict[str, Any]]:
-        rows = await queries.audit_log(state, limit=max(1, args.limit))
-        return [{**dict(r), "created": from_db_time(r["created"]).isoformat()} for r in rows]
+        rows = await queries.audit_entries(state, "en", limit=max(1, args.limit))
+        return [
+            {
+                **{k: v for k, v in r.items() if k not in ("sentence", "known")},
+                "created": from_db_time(r["created"]).isoformat(),
+                **({} if args.json else {"what": r["sentence"]}),
+            }
+            for r in rows
+        ]
 
-    print_listing(with_state(config, listing), args.json, ("created", "staff", "action", "target"))
+    print_listing(with_state(config, listing), args.json, ("created", "staff", "what"))
     return 0

@@ -20,7 +20,7 @@ from noticeboard.participation import settings as participation_settings
 from noticeboard.results import Ok, Refused
 from noticeboard.runtime import Runtime, runtime
 from noticeboard.web.guard import SESSION_KEY, current_user, form_field, read_form, requires
-from noticeboard.web.rendering import flash
+from noticeboard.web.rendering import flash, language_of
 
 EVERYONE = ("owner", "editor", "moderator")
 log = logging.getLogger("noticeboard.accounts")
@@ -257,8 +257,10 @@ async def audit_log(request: Request) -> Response:
     before = request.query_params.get("before", "")
     if before and not (before.isdigit() and len(before) <= 18):
         return rt.renderer.error(request, 400, N_("This page link is not valid."))
-    rows = await queries.audit_log(rt.state, before=int(before) if before else None, limit=101)
-    entries = [{**dict(r), "created": from_db_time(r["created"])} for r in rows[:100]]
+    rows = await queries.audit_entries(
+        rt.state, language_of(request), before=int(before) if before else None, limit=101
+    )
+    entries = [{**r, "created": from_db_time(r["created"])} for r in rows[:100]]
     next_url = f"/staff/audit?before={rows[99]['id']}" if len(rows) > 100 else None
     return rt.renderer.page(
         request,

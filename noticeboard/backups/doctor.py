@@ -77,6 +77,20 @@ async def configuration(state: BoardState, client: httpx.AsyncClient) -> Finding
     )
 
 
+async def legal(state: BoardState, client: httpx.AsyncClient) -> Finding:
+    missing = state.config.legal.missing()
+    if missing:
+        keys = ", ".join(f"legal.{key}" for key in missing)
+        return Finding(
+            "legal",
+            WARNING,
+            f"the Impressum and the privacy note lack: {keys}.",
+            "German law asks every public website of an organisation for an Impressum: "
+            "fill in the [legal] section of the configuration (see README) and restart.",
+        )
+    return Finding("legal", OK, "the Impressum has every required entry.")
+
+
 async def webfinger(state: BoardState, client: httpx.AsyncClient) -> Finding:
     config = state.config
     url = f"{config.base_url}/.well-known/webfinger?resource=acct:{config.username}@{config.host}"
@@ -236,6 +250,7 @@ def _age(age: timedelta) -> str:
 
 CHECKS: tuple[Check, ...] = (
     configuration,
+    legal,
     webfinger,
     certificate,
     clock,

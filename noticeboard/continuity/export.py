@@ -35,7 +35,7 @@ from noticeboard.notices import queries as notices
 from noticeboard.pages.calendar import events_calendar
 from noticeboard.state import BoardState, created
 
-SEEDS = ["/", "/archive", "/events", "/about", "/network", "/privacy"]
+SEEDS = ["/", "/archive", "/events", "/about", "/network", "/privacy", "/impressum", "/hilfe"]
 SEEDS += ["/calendar.ics", "/feed.atom"]
 DYNAMIC = (
     "/staff",

@@ -38,6 +38,7 @@ KEPT = (
 # Pages every board has at the same path: a moved board sends them to the same page there.
 BOARD_PAGES = frozenset(
     ["/", "/about", "/archive", "/events", "/network", "/submit", "/privacy", "/search"]
+    + ["/impressum", "/imprint", "/datenschutz", "/hilfe", "/help"]
     + ["/calendar.ics", "/feed.atom"]
 )
 

@@ -14,6 +14,7 @@ from starlette.routing import Route
 import noticeboard.web.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation.database import Record, from_db_time
 from noticeboard.i18n import N_
+from noticeboard.network.problems import explain
 from noticeboard.network import queries, service
 from noticeboard.network.lookup import LookupFailed, fetch_post, find_account
 from noticeboard.network.service import NOT_SHAREABLE
@@ -210,7 +211,14 @@ async def follow_decision(request: Request) -> Response:
 async def problems(request: Request) -> Response:
     rt = runtime(request)
     rows = await queries.deliveries(rt.state, ("failed", "dead"))
-    deliveries = [{**dict(r), "updated": from_db_time(r["updated"])} for r in rows]
+    deliveries = [
+        {
+            **dict(r),
+            "updated": from_db_time(r["updated"]),
+            "problem": explain(r["last_status"], r["last_error"]),
+        }
+        for r in rows
+    ]
     return rt.renderer.page(
         request,
         "staff/problems.html",

@@ -1,4 +1,4 @@
-"""Residents without an account: the submission form and the privacy note."""
+"""Residents without an account: the submission form."""
 
 from __future__ import annotations
 
@@ -80,11 +80,6 @@ def _page(
     )
 
 
-async def privacy(request: Request) -> Response:
-    return runtime(request).renderer.page(request, "privacy.html", page_title=N_("Privacy note"))
-
-
 routes = [
     Route("/submit", submit, methods=["GET", "POST"]),
-    Route("/privacy", privacy),
 ]
