@@ -130,7 +130,10 @@ PROBLEMS = {
     "unknown": Problem(
         "unknown",
         N_("Our notice could not be delivered to %(host)s."),
-        N_("What you can do: choose “Try again”. If it fails again, show the details to your technician."),
+        N_(
+            "What you can do: choose “Try again”. If it fails again, show the details to your "
+            "technician."
+        ),
     ),
 }
 

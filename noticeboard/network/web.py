@@ -14,9 +14,9 @@ from starlette.routing import Route
 import noticeboard.web.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation.database import Record, from_db_time
 from noticeboard.i18n import N_
-from noticeboard.network.problems import explain
 from noticeboard.network import queries, service
 from noticeboard.network.lookup import LookupFailed, fetch_post, find_account
+from noticeboard.network.problems import explain
 from noticeboard.network.service import NOT_SHAREABLE
 from noticeboard.network.sharing import is_public_post
 from noticeboard.notices import service as notices

@@ -59,26 +59,22 @@ class PrivacyFacts:
     log_retention_days: int
 
 
-# A span of time after a preposition ("nach 14 Tagen", "innerhalb von 2 Tagen"): German
-# declines the unit, so each preposition has its own message.
-SPANS = {
-    "after": (
-        (N_("after %(num)s day"), N_("after %(num)s days")),
-        (N_("after %(num)s hour"), N_("after %(num)s hours")),
-    ),
-    "within": (
-        (N_("within %(num)s day"), N_("within %(num)s days")),
-        (N_("within %(num)s hour"), N_("within %(num)s hours")),
-    ),
-}
-
-
 def duration(span: timedelta, lang: str, preposition: str = "after") -> str:
-    """A span of time in words: whole days as days, else hours ("nach 8 Stunden")."""
-    days_forms, hours_forms = SPANS[preposition]
+    """A span of time in words, whole days as days, else hours: "nach 8 Stunden". German
+    declines the unit after a preposition, so each preposition has its own messages."""
+    t = get_translations(lang)
     hours = max(1, round(span.total_seconds() / 3600))
-    forms, num = (days_forms, hours // 24) if hours % 24 == 0 else (hours_forms, hours)
-    return get_translations(lang).ngettext(*forms, num) % {"num": num}
+    days = hours // 24 if hours % 24 == 0 else 0
+    if preposition == "within":
+        if days:
+            text = t.ngettext("within %(num)s day", "within %(num)s days", days)
+        else:
+            text = t.ngettext("within %(num)s hour", "within %(num)s hours", hours)
+    elif days:
+        text = t.ngettext("after %(num)s day", "after %(num)s days", days)
+    else:
+        text = t.ngettext("after %(num)s hour", "after %(num)s hours", hours)
+    return text % {"num": days or hours}
 
 
 async def impressum(request: Request) -> Response:

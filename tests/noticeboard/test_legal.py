@@ -107,7 +107,7 @@ def test_config__address_lines_from_the_environment_and_unknown_keys(tmp_path) -
     config = load_config(INSTANCE, {"AUSHANG_LEGAL_ADDRESS": "Weg 1\\n  12345 Ort  "})
     assert config.legal.address == "Weg 1\n12345 Ort"
     bad = tmp_path / "bad.toml"
-    bad.write_text(INSTANCE.read_text() + '\n[legal2]\n', encoding="utf-8")
+    bad.write_text(INSTANCE.read_text() + "\n[legal2]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="unknown keys: legal2"):
         load_config(bad, {})
     wrong = tmp_path / "wrong.toml"

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from noticeboard.continuity.queries import Closed, Continuity, Moved
 from noticeboard.i18n import LANGUAGE_LABELS, LANGUAGES, gettext_context, make_environment
+from noticeboard.network.problems import explain
 from noticeboard.notices.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,6 +148,7 @@ PAGES: dict[str, dict[str, Any]] = {
                 attempts=17,
                 last_error="HTTP 503",
                 updated=at(5),
+                problem=explain(503, "HTTP 503"),
             )
         ],
         "inbox_failures": [
