@@ -20,6 +20,7 @@ from noticeboard.cli.base import (
 from noticeboard.config import Config
 from noticeboard.network import queries, service
 from noticeboard.network.lookup import LookupFailed, fetch_post
+from noticeboard.network.problems import explain
 from noticeboard.notices import service as notices
 from noticeboard.notices.kinds import KINDS
 from noticeboard.results import Refused
@@ -130,9 +131,16 @@ def run_deliveries(config: Config, args: argparse.Namespace) -> int:
         raise UsageError(f"--state takes {', '.join(queries.DELIVERY_STATES)}")
 
     async def listing(state: BoardState) -> list[dict[str, Any]]:
-        return [dict(r) for r in await queries.deliveries(state, states, limit=10_000)]
+        rows = [dict(r) for r in await queries.deliveries(state, states, limit=10_000)]
+        for row in rows:
+            failed = row["last_error"] or row["last_status"]
+            problem = explain(row["last_status"], row["last_error"]) if failed else None
+            row["problem"] = problem.kind if problem else None
+            if not args.json:
+                row["what"] = problem.what % {"host": row["host"]} if problem else None
+        return rows
 
-    print_listing(with_state(config, listing), args.json, ("id", "state", "host", "last_error"))
+    print_listing(with_state(config, listing), args.json, ("id", "state", "host", "what"))
     return 0
 
 

@@ -415,9 +415,8 @@ def test_problems__each_failure_kind_has_its_plain_explanation(
     assert explain(status, error) is PROBLEMS[kind]
 
 
-def test_problems__the_page_says_what_happened_and_what_to_do(board: RunningBoard) -> None:
-    staff = board.login()
-    board.publish(staff, "Hoffest")
+def refused_delivery(board: RunningBoard) -> None:
+    """A delivery to nachbar.social that its server refused with 403."""
     now = "2026-03-02T09:00:00.000000Z"
     with closing(sqlite3.connect(board.config.db_path, timeout=5)) as conn, conn:
         conn.execute(
@@ -433,8 +432,25 @@ def test_problems__the_page_says_what_happened_and_what_to_do(board: RunningBoar
             (now, now, now),
         )
 
+
+def test_problems__the_page_says_what_happened_and_what_to_do(board: RunningBoard) -> None:
+    staff = board.login()
+    refused_delivery(board)
+
     page = staff.get("/staff/problems").text
 
     assert "Der Server nachbar.social hat unseren Aushang abgelehnt." in page
     assert "Was Sie tun können:" in page
     assert "HTTP 403: refused by the receiver" in page  # kept in the details
+
+
+def test_problems__the_command_line_says_it_in_words_and_names_the_kind_in_json(
+    board: RunningBoard,
+) -> None:
+    refused_delivery(board)
+
+    text = board.cli("deliveries").stdout
+    listed = board.cli("deliveries", "--json").stdout
+
+    assert "nachbar.social\tThe server nachbar.social refused our notice." in text
+    assert '"problem": "refused"' in listed and '"last_error": "HTTP 403' in listed
