@@ -179,3 +179,24 @@ def kind_of(status: int | None, error: str | None) -> str:
 def explain(status: int | None, error: str | None) -> Problem:
     """The plain explanation of a failed delivery."""
     return PROBLEMS[kind_of(status, error)]
+
+
+# What a message from another server is, in words, for messages the board could not process.
+MESSAGE_KINDS = {
+    "Create": N_("A post or a reply"),
+    "Update": N_("A change to a post or a profile"),
+    "Delete": N_("A deletion"),
+    "Follow": N_("A request to follow the board"),
+    "Accept": N_("A confirmation that we may follow"),
+    "Reject": N_("A refusal to let us follow"),
+    "Undo": N_("A withdrawal (of a like, a share or a follow)"),
+    "Like": N_("A like"),
+    "Announce": N_("A share"),
+    "Flag": N_("A report"),
+    "Move": N_("A notice that an account moved"),
+}
+
+
+def message_kind(activity_type: str) -> str:
+    """The message id naming a received message's kind ("A post or a reply")."""
+    return MESSAGE_KINDS.get(activity_type, N_("A message"))

@@ -16,7 +16,7 @@ from federation.database import Record, from_db_time
 from noticeboard.i18n import N_
 from noticeboard.network import queries, service
 from noticeboard.network.lookup import LookupFailed, fetch_post, find_account
-from noticeboard.network.problems import explain
+from noticeboard.network.problems import explain, message_kind
 from noticeboard.network.service import NOT_SHAREABLE
 from noticeboard.network.sharing import is_public_post
 from noticeboard.notices import service as notices
@@ -223,7 +223,10 @@ async def problems(request: Request) -> Response:
         request,
         "staff/problems.html",
         deliveries=deliveries,
-        inbox_failures=await queries.inbox_failures(rt.state),
+        inbox_failures=[
+            {**dict(r), "kind": message_kind(r["type"])}
+            for r in await queries.inbox_failures(rt.state)
+        ],
         page_title="Delivery problems",
     )
 

@@ -444,6 +444,25 @@ def test_problems__the_page_says_what_happened_and_what_to_do(board: RunningBoar
     assert "HTTP 403: refused by the receiver" in page  # kept in the details
 
 
+def test_problems__a_message_that_came_in_is_named_in_words(board: RunningBoard) -> None:
+    staff = board.login()
+    with closing(sqlite3.connect(board.config.db_path, timeout=5)) as conn, conn:
+        conn.execute(
+            "INSERT INTO inbox_activities (id, actor, type, body, received_at, state, attempts, "
+            "next_attempt_at, last_error) VALUES ('https://m.example/a/1', "
+            "'https://m.example/users/ada', 'Follow', '{}', '2026-03-02T09:00:00.000000Z', "
+            "'failed', 5, '2026-03-02T09:00:00.000000Z', 'KeyError: object')"
+        )
+
+    page = staff.get("/staff/problems").text
+
+    assert (
+        "Eine Anfrage, der Tafel zu folgen von https://m.example/users/ada konnte nicht "
+        "verarbeitet werden." in page
+    )
+    assert "KeyError: object" in page  # in the details
+
+
 def test_problems__the_command_line_says_it_in_words_and_names_the_kind_in_json(
     board: RunningBoard,
 ) -> None:

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from noticeboard.continuity.queries import Closed, Continuity, Moved
 from noticeboard.i18n import LANGUAGE_LABELS, LANGUAGES, gettext_context, make_environment
-from noticeboard.network.problems import explain
+from noticeboard.network.problems import explain, message_kind
 from noticeboard.notices.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,6 +157,7 @@ PAGES: dict[str, dict[str, Any]] = {
                 type="Follow",
                 actor="https://m.example/u",
                 last_error="boom",
+                kind=message_kind("Follow"),
             )
         ],
     },
