@@ -60,11 +60,12 @@ class PrivacyFacts:
 
 
 def duration(span: timedelta, lang: str, preposition: str = "after") -> str:
-    """A span of time in words, whole days as days, else hours: "nach 8 Stunden". German
-    declines the unit after a preposition, so each preposition has its own messages."""
+    """A span of time in words, whole days beyond two as days, else hours: "nach 48 Stunden",
+    "nach 14 Tagen". German declines the unit after a preposition, so each preposition has its
+    own messages."""
     t = get_translations(lang)
     hours = max(1, round(span.total_seconds() / 3600))
-    days = hours // 24 if hours % 24 == 0 else 0
+    days = hours // 24 if hours % 24 == 0 and hours > 48 else 0
     if preposition == "within":
         if days:
             text = t.ngettext("within %(num)s day", "within %(num)s days", days)

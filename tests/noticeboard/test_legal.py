@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
 import pytest
 
 from noticeboard.config import LEGAL_REQUIRED, load_config
-from noticeboard.pages.legal import startup_warning
+from noticeboard.pages.legal import duration, startup_warning
 from tests.noticeboard.boards import INSTANCE, BoardFactory, RunningBoard
 from tests.support.cli import run_in_process
 
@@ -150,7 +151,7 @@ def test_privacy__with_mail_explains_subscriptions_and_the_unconfirmed_purge(
     mail = section(board.get("/privacy").text, "mail")
 
     assert mail is not None
-    assert "innerhalb von 2 Tagen" in mail  # the 48 hours of the confirmation link
+    assert "innerhalb von 48 Stunden" in mail  # the lifetime of the confirmation link
     assert "abmelden" in mail.lower()
 
 
@@ -204,3 +205,20 @@ def test_privacy__without_a_stated_log_retention_asks_to_ask(make_board: BoardFa
     logs = section(board.get("/privacy").text, "logs") or ""
 
     assert "Fragen Sie uns" in logs
+
+
+@pytest.mark.parametrize(
+    ("span", "lang", "preposition", "words"),
+    [
+        (timedelta(days=14), "de", "after", "nach 14 Tagen"),
+        (timedelta(days=1), "de", "after", "nach 24 Stunden"),
+        (timedelta(hours=48), "de", "within", "innerhalb von 48 Stunden"),
+        (timedelta(minutes=20), "de", "after", "nach 1 Stunde"),
+        (timedelta(days=3), "en", "after", "after 3 days"),
+        (timedelta(hours=8), "en", "within", "within 8 hours"),
+    ],
+)
+def test_duration__says_a_span_in_words(
+    span: timedelta, lang: str, preposition: str, words: str
+) -> None:
+    assert duration(span, lang, preposition) == words
