@@ -43,6 +43,7 @@ class BoardInbox:
         inbox.on("Announce", self.on_announce)
         inbox.on("Flag", self.on_flag)
         inbox.on("Move", self.on_move)
+        inbox.on("ReplyRequest", self.on_reply_request)
 
     async def on_follow(self, ctx: InboxContext) -> None:
         if get_id(ctx.activity.get("object")) != self.urls.actor:
@@ -150,6 +151,20 @@ class BoardInbox:
             await network.post_received(self.state, ctx, obj, public)
         # Anything else (e.g. a direct message) is not for a public board and is not kept.
 
+    async def on_reply_request(self, ctx: InboxContext) -> None:
+        """GoToSocial asks before replying where a notice says replies wait for approval: the
+        reply (`instrument`) is filed like any reply and answered once it is shown."""
+        notice_id = self.urls.notice_number(get_id(ctx.activity.get("object")))
+        if notice_id is None or not await notices_store.get_notice_by_id(ctx.db, notice_id):
+            return
+        reply = await self._trusted_object(ctx, "instrument")
+        if reply is None or get_id(reply.get("inReplyTo")) != self.urls.notice(notice_id):
+            return
+        if is_public(reply):
+            await participation.reply_or_mention(
+                self.state, ctx, reply, notice_id, request_id=get_id(ctx.activity)
+            )
+
     def _may_concern_us(self, activity: Json) -> bool:
         """Addressed to the board, or (as far as an embedded copy says) a reply to a notice."""
         embedded = activity.get("object")
@@ -209,9 +224,9 @@ class BoardInbox:
             elif await network.post_deleted(self.state, conn, ctx, object_id):
                 await participation.withdraw(conn, object_id)
 
-    async def _trusted_object(self, ctx: InboxContext) -> Json | None:
+    async def _trusted_object(self, ctx: InboxContext, key: str = "object") -> Json | None:
         """Trust an embedded object only from the sender's origin; else fetch it (rule 9)."""
-        obj = ctx.activity.get("object")
+        obj = ctx.activity.get(key)
         object_id = get_id(obj)
         if object_id is None:
             return None

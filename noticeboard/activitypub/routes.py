@@ -25,6 +25,7 @@ from noticeboard.activitypub.documents import (
 from noticeboard.continuity import queries as continuity
 from noticeboard.notices import queries as notices
 from noticeboard.pages.web import profile
+from noticeboard.participation import queries as participation
 from noticeboard.runtime import runtime
 from noticeboard.state import BoardState, created
 from noticeboard.web.rendering import activity_json, jrd_json, wants_activity_json
@@ -262,6 +263,16 @@ async def _activity_by_id(state: BoardState, activity_id: str) -> Response:
     return activity_json(json.loads(row["body"]))
 
 
+async def reply_authorization(request: Request) -> Response:
+    """A ReplyAuthorization the board gave (GoToSocial's servers fetch it to check a reply)."""
+    state = runtime(request).state
+    status, document = await participation.reply_authorization(state, request.path_params["token"])
+    if document is None:
+        reason = "authorization withdrawn" if status == 410 else "no such authorization"
+        return _text(status, reason)
+    return activity_json(document)
+
+
 def request_url(request: Request) -> str:
     state = runtime(request).state
     query = f"?{request.url.query}" if request.url.query else ""
@@ -285,4 +296,5 @@ routes = [
     Route("/notices/{notice_id:rowid}/activity", notice_activity),
     Route("/notices/{notice_id:rowid}/replies", notice_replies),
     Route("/activities/{uuid}", activity),
+    Route("/authorizations/{token}", reply_authorization),
 ]

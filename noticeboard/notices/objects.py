@@ -35,6 +35,48 @@ NOTICE_CONTEXT: Json = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
 
+# GoToSocial's interaction policies, in the inline form Mastodon uses (no remote context to
+# fetch). `always`/`approvalRequired` are the names GoToSocial read before v0.20.
+INTERACTION_CONTEXT: Json = {
+    "gts": "https://gotosocial.org/ns#",
+    "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+    "canLike": {"@id": "gts:canLike", "@type": "@id"},
+    "canReply": {"@id": "gts:canReply", "@type": "@id"},
+    "canAnnounce": {"@id": "gts:canAnnounce", "@type": "@id"},
+    "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+    "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"},
+    "always": {"@id": "gts:always", "@type": "@id"},
+    "approvalRequired": {"@id": "gts:approvalRequired", "@type": "@id"},
+    "ReplyRequest": "gts:ReplyRequest",
+    "ReplyAuthorization": "gts:ReplyAuthorization",
+    "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
+    "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"},
+}
+
+
+def _approval(automatic: list[str], manual: list[str]) -> Json:
+    sub: Json = {"automaticApproval": automatic, "always": automatic}
+    if manual:
+        sub.update(manualApproval=manual, approvalRequired=manual)
+    return sub
+
+
+def interaction_policy(reply_policy: str, urls: BoardUrls) -> Json:
+    """What the board tells interaction-aware servers (GoToSocial) about replies to a notice:
+    with the reply policy `open` anyone may reply; otherwise replies wait for the board's
+    approval (`known` authors are approved at once, by the board, not by their server).
+    Likes and boosts are open to everyone."""
+    everyone = [PUBLIC]
+    if reply_policy == "open":
+        replies = _approval(everyone, [])
+    else:
+        replies = _approval([urls.actor], everyone)
+    return {
+        "canLike": _approval(everyone, []),
+        "canReply": replies,
+        "canAnnounce": _approval(everyone, []),
+    }
+
 
 def notice_hashtags(notice: Row, config: Config) -> list[str]:
     """The kind's hashtag (configurable per board) and the category's, without duplicates."""
@@ -108,6 +150,7 @@ def notice_to_note(
     poll: PollState | None = None,
     images: Sequence[Row] = (),
     translations: Sequence[Row] = (),
+    reply_policy: str | None = None,
 ) -> Json:
     """A notice as a Note (Event, Question): bold title, summary line, body, hashtags."""
     url = urls.notice(notice["id"])
@@ -120,7 +163,7 @@ def notice_to_note(
     summary = summary_line(notice, config, expired=expired)
     content = _content(notice["title"], notice["body_html"], summary, links)
     note: Json = {
-        "@context": [*context(), NOTICE_CONTEXT],
+        "@context": [*context(), NOTICE_CONTEXT | INTERACTION_CONTEXT],
         "id": url,
         "type": "Note",
         "attributedTo": urls.actor,
@@ -167,6 +210,8 @@ def notice_to_note(
             note["nameMap"].setdefault(version["lang"], version["title"])
     if notice["updated"]:
         note["updated"] = ap_time(from_db_time(notice["updated"]))
+    if reply_policy is not None:
+        note["interactionPolicy"] = interaction_policy(reply_policy, urls)
     return note
 
 

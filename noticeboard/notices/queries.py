@@ -13,6 +13,7 @@ from noticeboard.notices import poll_store, store
 from noticeboard.notices.forms import NoticeForm
 from noticeboard.notices.objects import notice_to_note
 from noticeboard.notices.polls import PollState, poll_state
+from noticeboard.participation.settings import current_reply_policy
 from noticeboard.state import BoardState
 
 
@@ -117,6 +118,7 @@ async def federated_object(
         poll=poll,
         images=images,
         translations=versions,
+        reply_policy=await current_reply_policy(state),
     )
 
 
@@ -126,7 +128,13 @@ async def served_object(state: BoardState, row: Row) -> Json:
     images = (await store.list_images(state.db, [row["id"]])).get(row["id"], [])
     versions = await store.list_translations(state.db, row["id"])
     return notice_to_note(
-        row, state.urls, state.config, poll=poll, images=images, translations=versions
+        row,
+        state.urls,
+        state.config,
+        poll=poll,
+        images=images,
+        translations=versions,
+        reply_policy=await current_reply_policy(state),
     )
 
 

@@ -18,19 +18,27 @@ from noticeboard.network.sharing import store_post
 from noticeboard.notices import poll_store
 from noticeboard.notices import store as notices_store
 from noticeboard.notices.text import plain_summary
-from noticeboard.participation import queries, store
+from noticeboard.participation import approvals, store
+from noticeboard.participation.settings import current_reply_policy
 from noticeboard.participation.votes import count_vote
 from noticeboard.state import BoardState
 
 
 async def reply_or_mention(
-    state: BoardState, ctx: InboxContext, obj: Json, notice_id: int | None
+    state: BoardState,
+    ctx: InboxContext,
+    obj: Json,
+    notice_id: int | None,
+    request_id: str | None = None,
 ) -> None:
-    """Store a reply to a notice (or a mention of the board) and file it once."""
+    """Store a reply to a notice (or a mention of the board) and file it once. A reply that
+    the notice's interaction policy makes wait for approval (or one that came as a
+    GoToSocial `ReplyRequest`, `request_id`) is answered once it is shown."""
     existing = await network_store.get_remote_post(ctx.db, obj["id"])
     if existing is not None and existing["actor"] != ctx.actor.id:
         existing = None  # someone else's tombstone for this id counts for nothing (rule 10)
-    shown = notice_id is not None and await _shown_at_once(state, ctx)
+    policy = await current_reply_policy(state)
+    shown = notice_id is not None and await _shown_at_once(policy, state, ctx)
     async with ctx.transaction() as conn:
         await network_store.drop_foreign_tombstone(conn, obj["id"], ctx.actor.id)
         await store_post(conn, obj, ctx.actor.id, ctx.now)
@@ -40,13 +48,18 @@ async def reply_or_mention(
             return
         if notice_id is not None:
             await file_reply(conn, obj["id"], notice_id, shown, ctx.now)
+            if policy != "open" or request_id:
+                await approvals.expect(
+                    conn, obj["id"], notice_id, ctx.actor.id, request_id, ctx.now
+                )
+            if shown:
+                await approvals.accept(state, conn, obj["id"], ctx.now)
         else:
             await file_mention(conn, obj["id"], ctx.now)
 
 
-async def _shown_at_once(state: BoardState, ctx: InboxContext) -> bool:
+async def _shown_at_once(policy: str, state: BoardState, ctx: InboxContext) -> bool:
     """Whether the reply policy shows this author's replies without a moderator."""
-    policy = await queries.reply_policy(state)
     if policy == "open":
         return True
     known = policy == "known" and await fedstore.is_known(

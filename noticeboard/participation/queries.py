@@ -10,13 +10,15 @@ from typing import Any
 
 from federation import store as fedstore
 from federation.database import Row
-from noticeboard import store as board_store
+from federation.vocab import Json, context
 from noticeboard.network import store as network_store
 from noticeboard.network.authors import authored_post, with_authors
 from noticeboard.notices import store as notices_store
+from noticeboard.notices.objects import INTERACTION_CONTEXT
 from noticeboard.participation import store
+from noticeboard.participation.approvals import authorization_url
 from noticeboard.participation.service import QueueItem, queue_item
-from noticeboard.participation.settings import DEFAULT_REPLY_POLICY, REPLY_POLICIES
+from noticeboard.participation.settings import current_reply_policy
 from noticeboard.state import BoardState
 
 
@@ -35,8 +37,7 @@ class Settings:
 
 
 async def reply_policy(state: BoardState) -> str:
-    value = await board_store.get_setting(state.db, "reply_policy")
-    return value if value in REPLY_POLICIES else DEFAULT_REPLY_POLICY
+    return await current_reply_policy(state)
 
 
 async def settings(state: BoardState) -> Settings:
@@ -132,3 +133,21 @@ async def blocked_domains(state: BoardState) -> list[Row]:
 
 async def blocked_actors(state: BoardState) -> list[Row]:
     return await fedstore.list_blocked_actors(state.db)
+
+
+async def reply_authorization(state: BoardState, token: str) -> tuple[int, Json | None]:
+    """The ReplyAuthorization served at its id: (200, document), (410, None) once revoked,
+    (404, None) for a token the board never gave."""
+    row = await store.get_reply_authorization(state.db, token)
+    if row is None:
+        return 404, None
+    if row["state"] != "accepted":
+        return 410, None
+    return 200, {
+        "@context": [*context(), INTERACTION_CONTEXT],
+        "id": authorization_url(state, token),
+        "type": "ReplyAuthorization",
+        "attributedTo": state.urls.actor,
+        "interactingObject": row["post_id"],
+        "interactionTarget": state.urls.notice(row["notice_id"]),
+    }

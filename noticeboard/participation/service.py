@@ -22,7 +22,7 @@ from noticeboard.network import sharing
 from noticeboard.network.authors import authored_post
 from noticeboard.notices import service as notices
 from noticeboard.notices.forms import NoticeDraft, Provenance
-from noticeboard.participation import store
+from noticeboard.participation import approvals, store
 from noticeboard.participation.forms import Submission
 from noticeboard.results import Ok, Refused, Result
 from noticeboard.state import BoardState
@@ -130,6 +130,7 @@ async def approve(
             notice_id = await _publish_submission(state, conn, int(item.ref), draft)
         elif item.kind == "reply":
             await store.set_remote_post_state(conn, item.ref, "shown")
+            await approvals.accept(state, conn, item.ref, now)
         elif post is not None:
             notice_id = await sharing.share_post(state, conn, post, now)
         await audit.record(conn, f"{item.kind}.approve", f"#{item_id}", now, reason)
@@ -150,6 +151,7 @@ async def reject(state: BoardState, item_id: int, reason: str) -> Result[None]:
             return Refused(DECIDED)
         if item.kind in ("reply", "mention"):
             await store.set_remote_post_state(conn, item.ref, "rejected")
+            await approvals.refuse(state, conn, item.ref, now)
         await audit.record(conn, f"{item.kind}.reject", f"#{item_id}", now, reason)
     return Ok(None)
 
@@ -178,9 +180,11 @@ async def _publish_submission(
 
 async def hide_reply(state: BoardState, post_id: str, reason: str = "") -> Result[None]:
     """Take a shown reply off the board (its author's server is not told)."""
+    now = state.clock()
     async with state.db.transaction() as conn:
         await store.set_remote_post_state(conn, post_id, "rejected")
-        await audit.record(conn, "reply.hide", post_id, state.clock(), reason)
+        await approvals.revoke(conn, post_id, now)
+        await audit.record(conn, "reply.hide", post_id, now, reason)
     return Ok(None)
 
 

@@ -17,6 +17,12 @@ REPLY_POLICIES = ("hold", "known", "open")
 DEFAULT_REPLY_POLICY = "hold"
 
 
+async def current_reply_policy(state: BoardState) -> str:
+    """The reply policy in force: `hold` (staff approve each reply), `known` or `open`."""
+    value = await board_store.get_setting(state.db, "reply_policy")
+    return value if value in REPLY_POLICIES else DEFAULT_REPLY_POLICY
+
+
 async def set_reply_policy(state: BoardState, policy: str) -> Result[None]:
     if policy not in REPLY_POLICIES:
         return Refused(N_("Please choose a reply policy: hold, known or open."))

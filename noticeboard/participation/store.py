@@ -304,3 +304,46 @@ async def decide_item(
 
 async def update_item_summary(conn: aiosqlite.Connection, item_id: int, summary: str) -> None:
     await conn.execute("UPDATE moderation_items SET summary = ? WHERE id = ?", (summary, item_id))
+
+
+# --- approvals of replies (interaction policies) ------------------------------------------
+
+
+async def insert_reply_approval(
+    conn: aiosqlite.Connection,
+    post_id: str,
+    notice_id: int,
+    actor_id: str,
+    request_id: str | None,
+    now: datetime,
+) -> None:
+    """Note that a reply waits for the board's answer; a later ReplyRequest for it is kept."""
+    await conn.execute(
+        "INSERT INTO reply_approvals (post_id, notice_id, actor_id, request_id, created) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (post_id) DO UPDATE SET "
+        "request_id = coalesce(excluded.request_id, reply_approvals.request_id)",
+        (post_id, notice_id, actor_id, request_id, to_db_time(now)),
+    )
+
+
+async def reply_approval_in(conn: aiosqlite.Connection, post_id: str) -> Row | None:
+    cursor = await conn.execute("SELECT * FROM reply_approvals WHERE post_id = ?", (post_id,))
+    return await cursor.fetchone()
+
+
+async def decide_reply_approval(
+    conn: aiosqlite.Connection, post_id: str, state: str, token: str | None, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE reply_approvals SET state = ?, token = coalesce(?, token), decided = ? "
+        "WHERE post_id = ?",
+        (state, token, to_db_time(now), post_id),
+    )
+
+
+async def get_reply_authorization(db: Database, token: str) -> Row | None:
+    """An approval by the token of its ReplyAuthorization (accepted, or revoked later)."""
+    return await db.fetchone(
+        "SELECT * FROM reply_approvals WHERE token = ? AND state IN ('accepted', 'revoked')",
+        (token,),
+    )
