@@ -175,6 +175,8 @@ def test_privacy__replies_follow_the_reply_policy(board: RunningBoard) -> None:
     shown = section(board.get("/privacy").text, "replies") or ""
 
     assert "sofort" in shown and "erst, nachdem" not in shown
+    assert section(held, "reply-approval") is not None
+    assert section(shown, "reply-approval") is None
 
 
 def test_privacy__backups_logs_and_session_use_the_configured_times(
