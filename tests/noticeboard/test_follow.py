@@ -165,15 +165,15 @@ def test_follow_page__explains_every_way_in_plain_words(board: RunningBoard) -> 
     assert 'href="/follow/poster.pdf"' in html
     assert 'href="/mail"' not in html  # this board sends no e-mail
     # The words it explains are named there, each in a sentence that says what it is.
-    assert "heißt „Feed“" in html and "„Atom“" in html and "„Fediverse“" in html
-    assert "„.ics“" in html
+    assert "heißt <dfn>Feed</dfn>" in html and "<dfn>Atom</dfn>" in html
+    assert "heißt es <dfn>Fediverse</dfn>" in html and "<dfn>.ics</dfn>" in html
 
 
 def test_follow_page__in_english(board: RunningBoard) -> None:
     html = board.get("/follow?lang=en").text
 
     assert "<h1>How to stay up to date</h1>" in html
-    assert "A feed reader is an app" in html
+    assert "A <dfn>feed reader</dfn> is an app" in html
 
 
 def test_follow_page__is_linked_from_every_page_footer_and_the_home_page(
