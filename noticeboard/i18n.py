@@ -8,22 +8,22 @@ Message ids are English source strings.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from datetime import date as date_type
 from io import BytesIO
-from urllib.parse import parse_qsl, urlencode
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 from babel import Locale
 from babel.dates import format_interval, format_skeleton
-from babel.numbers import format_decimal, format_percent
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 from markupsafe import Markup
 

@@ -101,9 +101,7 @@ class Renderer:
         response = HTMLResponse(html, status_code=status_code)
         response.headers["Vary"] = "Accept, Accept-Language, Cookie"
         if supported_language(request.query_params.get("lang")):
-            response.set_cookie(
-                "lang", chosen, max_age=365 * 86400, samesite="lax", httponly=True
-            )
+            response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="lax", httponly=True)
         return response
 
     def error(self, request: Request, status: int, message: str) -> Response:
