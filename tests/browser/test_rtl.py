@@ -59,7 +59,7 @@ def test_arabic__mirrors_the_layout_without_sideways_scrolling(
     nav_gap = width - (nav["x"] + nav["width"])
     assert abs(nav_gap - german_nav["x"]) <= 4, (nav_gap, german_nav)
     assert sideways_overflow(page) == 0
-    for path in ("/search?q=x&lang=ar", "/events?lang=ar", "/about?lang=ar"):
+    for path in ("/search?q=x&lang=ar", "/events?lang=ar", "/about?lang=ar", "/submit?lang=ar"):
         show(page, live_board.url(path), width, tmp_path / f"ar-{width}-{path[1:4]}.png")
         assert sideways_overflow(page) == 0, path
 
