@@ -13,12 +13,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def placeholder_problem(message: Message) -> str | None:
+    """Babel lets a translation drop every placeholder; the board needs them all (a plural
+    form may leave out the count, as "ein Konto" does)."""
+    ids = message.id if isinstance(message.id, tuple) else (message.id,)
+    expected = set(PLACEHOLDER.findall(" ".join(str(i) for i in ids)))
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    for string in strings:
+        found = set(PLACEHOLDER.findall(str(string or "")))
+        if not found <= expected or (not isinstance(message.id, tuple) and found != expected):
+            return f"placeholders {sorted(found)} instead of {sorted(expected)}"
+    return None
 
 
 def is_empty(message: Message) -> bool:
@@ -43,10 +59,10 @@ def fill_one(catalog: Catalog, message: Message, value: Any) -> str | None:
         message.string = value
     else:
         return "needs a string"
-    errors = message.check(catalog)
-    if errors:
+    problems = [str(e) for e in message.check(catalog)] + [placeholder_problem(message) or ""]
+    if any(problems):
         message.string = ("",) * catalog.num_plurals if isinstance(message.id, tuple) else ""
-        return "; ".join(str(e) for e in errors)
+        return "; ".join(p for p in problems if p)
     return None
 
 
