@@ -110,21 +110,25 @@ def parse_accept_language(header: str | None) -> list[str]:
 
 
 def negotiate_language(
-    query_lang: str | None, cookie_lang: str | None, accept_language: str | None
+    query_lang: str | None,
+    cookie_lang: str | None,
+    accept_language: str | None,
+    default: str = DEFAULT_LANGUAGE,
 ) -> str:
     """Choose the interface language: ``?lang=`` first, then the ``lang`` cookie, then the
-    browser's Accept-Language, else German."""
+    browser's Accept-Language, else the board's language (`default`, German if unsupported)."""
+    default = supported_language(default) or DEFAULT_LANGUAGE
     for choice in (query_lang, cookie_lang):
         language = supported_language(choice)
         if language:
             return language
     for tag in parse_accept_language(accept_language):
         if tag == "*":
-            return DEFAULT_LANGUAGE
+            return default
         language = supported_language(tag)
         if language:
             return language
-    return DEFAULT_LANGUAGE
+    return default
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from noticeboard.accounts.passwords import new_csrf_token
 from noticeboard.config import Config
 from noticeboard.i18n import (
+    DEFAULT_LANGUAGE,
     get_staff_translations,
     get_translations,
     gettext_context,
@@ -125,7 +126,15 @@ def language_of(request: Request) -> str:
         request.query_params.get("lang"),
         request.cookies.get("lang"),
         request.headers.get("accept-language"),
+        _board_language(request),
     )
+
+
+def _board_language(request: Request) -> str:
+    """The board's configured language, the choice when the reader's browser names none."""
+    app = request.scope.get("app")
+    runtime = getattr(getattr(app, "state", None), "runtime", None)
+    return str(runtime.state.config.language) if runtime is not None else DEFAULT_LANGUAGE
 
 
 def chosen_language(request: Request) -> str | None:

@@ -108,6 +108,13 @@ def test_negotiate_language__cases(
     assert negotiate_language(query, cookie, header) == expected
 
 
+def test_negotiate_language__the_boards_language_when_the_browser_names_none() -> None:
+    assert negotiate_language(None, None, "fr, it", "tr") == "tr"
+    assert negotiate_language(None, None, "*", "en") == "en"
+    assert negotiate_language(None, None, "uk", "tr") == "uk"
+    assert negotiate_language(None, None, None, "xx") == "de"
+
+
 def test_parse_accept_language__orders_by_quality_then_position() -> None:
     header = "de;q=0.5, en-GB, fr;q=0.5, en;q=0.8"
     assert parse_accept_language(header) == ["en-GB", "en", "de", "fr"]
