@@ -2,8 +2,11 @@
 
     python tools/fill_translations.py locales/tr/LC_MESSAGES/messages.po --json tr.json
     python tools/fill_translations.py locales/en/LC_MESSAGES/messages.po --copy-ids
+    python tools/fill_translations.py locales/de/LC_MESSAGES/staff.po --po old/messages.po
 
-The JSON file maps each English msgid to its translation: a string, or for a message with
+`--po` takes the translations of another catalogue of the same language (for instance one
+from before a message moved between the domains "messages" and "staff"). The JSON file maps
+each English msgid to its translation: a string, or for a message with
 plural forms a list with one string per plural form of the language. Entries that already
 have a translation are kept; a translation whose placeholders or plural forms do not fit
 (Babel's catalogue checks) is left out and reported. Fuzzy entries are not touched.
@@ -87,11 +90,27 @@ def fill(catalog: Catalog, translations: dict[str, Any] | None) -> tuple[int, li
     return filled, refused
 
 
+def translations_of(po_file: Path) -> dict[str, Any]:
+    """The translated, not fuzzy entries of a catalogue, as the JSON file would give them."""
+    with po_file.open("rb") as handle:
+        catalog = read_po(handle)
+    found: dict[str, Any] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy or is_empty(message):
+            continue
+        if isinstance(message.id, tuple):
+            found[str(message.id[0])] = [str(s) for s in message.string or ()]
+        else:
+            found[str(message.id)] = message.string
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("catalogue", type=Path, help="the .po file to fill")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--json", type=Path, help="msgid -> translation (or plural forms)")
+    source.add_argument("--po", type=Path, help="another catalogue of the same language")
     source.add_argument("--copy-ids", action="store_true", help="use the English ids")
     args = parser.parse_args(argv)
     with args.catalogue.open("rb") as handle:
@@ -99,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     translations = None
     if args.json:
         translations = json.loads(args.json.read_text(encoding="utf-8"))
+    if args.po:
+        translations = translations_of(args.po)
     filled, refused = fill(catalog, translations)
     with args.catalogue.open("wb") as handle:
         write_po(handle, catalog, no_location=True, omit_header=False, sort_output=False)

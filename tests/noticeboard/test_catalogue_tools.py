@@ -73,6 +73,22 @@ def test_fill__copies_english_ids(tmp_path: Path) -> None:
     assert filled.get("%(num)s like").string == ("%(num)s like", "%(num)s likes")
 
 
+def test_fill__takes_translations_from_another_catalogue(tmp_path: Path) -> None:
+    old = Catalog(locale="de")
+    old.add("Approve", "Freigeben")
+    old.add(("%(num)s reply", "%(num)s replies"), ("%(num)s Antwort", "%(num)s Antworten"))
+    old.add("Draft", "Entwurf", flags=["fuzzy"])
+    new = Catalog(locale="de")
+    for msgid in ("Approve", ("%(num)s reply", "%(num)s replies"), "Draft"):
+        new.add(msgid)
+    source, target = write(tmp_path / "old.po", old), write(tmp_path / "staff.po", new)
+    tool("fill_translations")["main"]([str(target), "--po", str(source)])
+    filled = read(target)
+    assert filled.get("Approve").string == "Freigeben"
+    assert filled.get("%(num)s reply").string == ("%(num)s Antwort", "%(num)s Antworten")
+    assert filled.get("Draft").string == ""
+
+
 def test_split_staff__keeps_only_what_public_pages_do_not_use(tmp_path: Path) -> None:
     messages, staff = Catalog(), Catalog()
     messages.add("Sign out")
