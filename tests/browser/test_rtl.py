@@ -69,3 +69,23 @@ def test_arabic__handles_stay_left_to_right(page: Page, live_board: LiveBoard) -
     handle = page.locator(".handle").first
     expect(handle).to_have_attribute("dir", "ltr")
     assert handle.evaluate("e => getComputedStyle(e).direction") == "ltr"
+
+
+def test_arabic__a_german_event_keeps_its_direction_inside_the_arabic_page(
+    page: Page, live_board: LiveBoard, tmp_path: Path
+) -> None:
+    process = live_board.process
+    url = process.post("Hoffest im Innenhof", "Mit **Kuchen** und Musik.")
+    done = process.cli(
+        "translate", url, "--lang", "tr", "--title", "Avlu şenliği", "--body", "Herkes"
+    )
+    assert done.returncode == 0, done.stderr
+    show(page, f"{url}?lang=ar", 320, tmp_path / "ar-320-notice.png")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    title = page.locator("h1.notice__title")
+    expect(title).to_have_attribute("lang", "de")
+    assert title.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    versions = page.locator("nav.versions")
+    expect(versions.get_by_role("heading", level=2)).to_be_visible()
+    expect(versions.get_by_role("link", name="Türkçe")).to_have_attribute("lang", "tr")
+    assert sideways_overflow(page) == 0
