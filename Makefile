@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo init test lint typecheck pytest interop-deps messages bench clean
+.PHONY: run demo init test lint typecheck pytest interop-deps messages en-messages bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,19 @@ pytest: $(STAMP) interop-deps
 
 test: lint pytest
 
+# Two domains: "messages" (all interface languages) and "staff" (staff pages, de and en).
+# New and changed English ids appear with an empty msgstr in every catalogue; `make en-messages`
+# then copies the ids into the English catalogues.
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel-staff.cfg -o locales/staff.pot --no-location --omit-header .
+	$(BIN)/python tools/split_staff.py locales
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i locales/staff.pot -d locales -D staff --no-fuzzy-matching --ignore-obsolete
+
+en-messages: $(STAMP)
+	$(BIN)/python tools/fill_translations.py --copy-ids locales/en/LC_MESSAGES/messages.po
+	$(BIN)/python tools/fill_translations.py --copy-ids locales/en/LC_MESSAGES/staff.po
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

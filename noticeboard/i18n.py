@@ -9,36 +9,79 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from datetime import date as date_type
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
-from babel.dates import format_date, format_time
+from babel import Locale
+from babel.dates import format_interval, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 from markupsafe import Markup
 
+from noticeboard.languages import direction
 from noticeboard.resources import resource_dir
 
-LANGUAGES = ("de", "en")
+# The interface languages, in the order of the language switch. "de-x-simple" is plain German
+# (Einfache Sprache): browsers never ask for it, readers choose it.
+LANGUAGES = ("de", "de-x-simple", "en", "tr", "ar", "uk", "ru", "pl")
 DEFAULT_LANGUAGE = "de"
-LANGUAGE_LABELS = {"de": "Deutsch", "en": "English"}
+PLAIN_GERMAN = "de-x-simple"
+LANGUAGE_LABELS = {
+    "de": "Deutsch",
+    "de-x-simple": "Einfache Sprache",
+    "en": "English",
+    "tr": "Türkçe",
+    "ar": "العربية",
+    "uk": "Українська",
+    "ru": "Русский",
+    "pl": "Polski",
+}
+# Staff pages have their own catalogue domain in German and English only.
+STAFF_LANGUAGES = ("de", "en")
 DEFAULT_TIMEZONE = "Europe/Berlin"
 LOCALES_DIR = resource_dir("locales")
 DOMAIN = "messages"
+STAFF_DOMAIN = "staff"
 
 
 def supported_language(value: str | None) -> str | None:
-    """Return the supported language a tag such as ``en``, ``EN-gb`` or ``de_AT`` names, if any."""
+    """Return the interface language a tag such as ``en``, ``EN-gb``, ``de_AT`` or
+    ``de-x-simple`` names, if any: the whole tag when it is one, else its primary subtag."""
     if not value:
         return None
-    primary = value.strip().replace("_", "-").split("-", 1)[0].lower()
+    tag = value.strip().replace("_", "-").lower()
+    if tag in LANGUAGES:
+        return tag
+    primary = tag.split("-", 1)[0]
     return primary if primary in LANGUAGES else None
+
+
+def staff_language(lang: str) -> str:
+    """The language of staff pages for a reader of `lang`: German for plain German, English
+    for the languages without a staff catalogue."""
+    if lang in STAFF_LANGUAGES:
+        return lang
+    return "de" if lang == PLAIN_GERMAN else "en"
+
+
+def babel_locale(lang: str) -> str:
+    """The Babel locale for dates, numbers and plural rules (plain German formats as German)."""
+    return "de" if lang == PLAIN_GERMAN else lang
+
+
+def catalogue_dir(lang: str) -> str:
+    """The folder of a language below ``locales/``: the tag, except plain German, which is
+    ``de@simple`` (a gettext variant that Babel reads as German with a modifier)."""
+    return "de@simple" if lang == PLAIN_GERMAN else lang
 
 
 def parse_accept_language(header: str | None) -> list[str]:
@@ -67,21 +110,63 @@ def parse_accept_language(header: str | None) -> list[str]:
 
 
 def negotiate_language(
-    query_lang: str | None, cookie_lang: str | None, accept_language: str | None
+    query_lang: str | None,
+    cookie_lang: str | None,
+    accept_language: str | None,
+    default: str = DEFAULT_LANGUAGE,
 ) -> str:
     """Choose the interface language: ``?lang=`` first, then the ``lang`` cookie, then the
-    browser's Accept-Language, else German."""
+    browser's Accept-Language, else the board's language (`default`, German if unsupported)."""
+    default = supported_language(default) or DEFAULT_LANGUAGE
     for choice in (query_lang, cookie_lang):
         language = supported_language(choice)
         if language:
             return language
     for tag in parse_accept_language(accept_language):
         if tag == "*":
-            return DEFAULT_LANGUAGE
+            return default
         language = supported_language(tag)
         if language:
             return language
-    return DEFAULT_LANGUAGE
+    return default
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    """One entry of the language switch: the language in its own name and the current page
+    in that language."""
+
+    code: str
+    label: str
+    href: str
+    dir: str
+    current: bool
+
+
+# Query parameters that choose a language: the switch replaces them (``text`` picks the
+# version of a notice; without it the notice follows the interface language).
+_LANGUAGE_PARAMS = ("lang", "text")
+
+
+def switch_href(path: str, query: str, code: str) -> str:
+    """The same page with the same query (search, filters, page), in the language `code`."""
+    kept = [
+        (k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in _LANGUAGE_PARAMS
+    ]
+    return f"{path}?{urlencode([*kept, ('lang', code)])}"
+
+
+def language_links(path: str, query: str, current: str) -> list[LanguageLink]:
+    return [
+        LanguageLink(
+            code,
+            LANGUAGE_LABELS[code],
+            switch_href(path, query, code),
+            direction(code),
+            code == current,
+        )
+        for code in LANGUAGES
+    ]
 
 
 def N_(message: str) -> str:
@@ -89,24 +174,42 @@ def N_(message: str) -> str:
     return message
 
 
-def catalogue_path(lang: str, locales_dir: Path = LOCALES_DIR) -> Path:
-    return locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalogue_path(lang: str, locales_dir: Path = LOCALES_DIR, domain: str = DOMAIN) -> Path:
+    return locales_dir / catalogue_dir(lang) / "LC_MESSAGES" / f"{domain}.po"
 
 
-def load_translations(lang: str, locales_dir: Path = LOCALES_DIR) -> Translations:
-    """Compile one .po catalogue in memory (fuzzy entries are left out, as msgfmt does)."""
-    with catalogue_path(lang, locales_dir).open("rb") as po_file:
-        catalog = read_po(po_file, locale=lang, domain=DOMAIN)
+def load_translations(
+    lang: str, locales_dir: Path = LOCALES_DIR, domain: str = DOMAIN
+) -> Translations:
+    """Compile one .po catalogue in memory (fuzzy and empty entries are left out, as msgfmt
+    does, so an untranslated message shows its English id)."""
+    with catalogue_path(lang, locales_dir, domain).open("rb") as po_file:
+        catalog = read_po(po_file, locale=babel_locale(lang), domain=domain)
     buffer = BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
-    return Translations(fp=buffer, domain=DOMAIN)
+    return Translations(fp=buffer, domain=domain)
 
 
 @functools.cache
 def get_translations(lang: str) -> Translations:
-    """Return the cached translations of a supported language (unknown ones get German)."""
-    return load_translations(supported_language(lang) or DEFAULT_LANGUAGE)
+    """Return the cached translations of a supported language (unknown ones get German).
+
+    Plain German falls back to German for a message it does not have yet."""
+    lang = supported_language(lang) or DEFAULT_LANGUAGE
+    translations = load_translations(lang)
+    if lang == PLAIN_GERMAN:
+        translations.add_fallback(get_translations(DEFAULT_LANGUAGE))
+    return translations
+
+
+@functools.cache
+def get_staff_translations(lang: str) -> Translations:
+    """The messages and the staff catalogue of a staff language (see ``staff_language``)."""
+    lang = staff_language(supported_language(lang) or DEFAULT_LANGUAGE)
+    translations = load_translations(lang)
+    translations.merge(load_translations(lang, domain=STAFF_DOMAIN))
+    return translations
 
 
 def _newstyle_gettext(func: Callable[[str], str]) -> Callable[..., str]:
@@ -122,7 +225,9 @@ def _newstyle_gettext(func: Callable[[str], str]) -> Callable[..., str]:
     return gettext
 
 
-def _newstyle_ngettext(func: Callable[[str, str, int], str]) -> Callable[..., str]:
+def _newstyle_ngettext(
+    func: Callable[[str, str, int], str], locale: str = "en"
+) -> Callable[..., str]:
     @jinja2.pass_context
     def ngettext(
         __context: jinja2.runtime.Context,
@@ -131,7 +236,7 @@ def _newstyle_ngettext(func: Callable[[str, str, int], str]) -> Callable[..., st
         __num: int,
         **variables: Any,
     ) -> str:
-        variables.setdefault("num", __num)
+        variables.setdefault("num", format_decimal(__num, locale=locale))
         text = func(__singular, __plural, __num)
         if __context.eval_ctx.autoescape:
             text = Markup(text)
@@ -141,15 +246,20 @@ def _newstyle_ngettext(func: Callable[[str, str, int], str]) -> Callable[..., st
 
 
 @functools.cache
-def _template_callables(lang: str) -> tuple[Callable[..., str], Callable[..., str]]:
-    translations = get_translations(lang)
-    return _newstyle_gettext(translations.gettext), _newstyle_ngettext(translations.ngettext)
+def _template_callables(
+    lang: str, staff: bool = False
+) -> tuple[Callable[..., str], Callable[..., str]]:
+    translations = get_staff_translations(lang) if staff else get_translations(lang)
+    return _newstyle_gettext(translations.gettext), _newstyle_ngettext(
+        translations.ngettext, babel_locale(lang)
+    )
 
 
-def gettext_context(lang: str) -> dict[str, Callable[..., str]]:
+def gettext_context(lang: str, staff: bool = False) -> dict[str, Callable[..., str]]:
     """Return ``gettext``, ``ngettext`` and ``_`` for one language, to merge into a template
-    context; they behave like Jinja2's newstyle gettext (``_("Hi %(name)s", name=x)``)."""
-    gettext, ngettext = _template_callables(lang)
+    context; they behave like Jinja2's newstyle gettext (``_("Hi %(name)s", name=x)``).
+    With ``staff``, the staff catalogue is used as well (pass a staff language)."""
+    gettext, ngettext = _template_callables(lang, staff)
     return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 
 
@@ -171,18 +281,81 @@ def _context_language(context: jinja2.runtime.Context, lang: str | None) -> str:
     return supported_language(lang or context.get("lang")) or DEFAULT_LANGUAGE
 
 
-def format_datetime_local(value: datetime, lang: str, timezone: str | None = None) -> str:
-    """Format a time for people, in the board's time zone: "26. November 2026, 14:30"."""
-    local = _local(value, _zone(timezone))
-    day = format_date(local, format="long", locale=lang)
-    return f"{day}, {format_time(local, format='short', locale=lang)}"
+def _date_skeleton(days: list[datetime], now: datetime) -> str:
+    """Weekday, day and short month; the year only when it is not this year."""
+    return "MMMEd" if all(day.year == now.year for day in days) else "yMMMEd"
 
 
-def format_date_local(value: date_type, lang: str, timezone: str | None = None) -> str:
-    """Format a day for people, in the board's time zone: "26. November 2026"."""
+def _time_skeleton(locale: Locale) -> str:
+    """Hours and minutes, on a 12 or 24 hour clock as the language's short time format has."""
+    return "hm" if "h" in locale.time_formats["short"].pattern else "Hm"
+
+
+def _glue(locale: Locale, day: str, time: str) -> str:
+    # The language's way to join a date and a time: "{1}, {0}" in German, "{1}، {0}" in Arabic.
+    return str(locale.datetime_formats["medium"]).replace("{1}", day).replace("{0}", time)
+
+
+def format_when(
+    start: datetime,
+    end: datetime | None,
+    lang: str,
+    timezone: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Format a time or a span of time for people, in the board's time zone, the year only
+    when it is not the current one: "Di., 8. Dez., 18:00–20:00 Uhr", or across days
+    "Di., 8. Dez., 18:00 – Mi., 9. Dez., 12:00"."""
+    zone, locale = _zone(timezone), Locale.parse(babel_locale(lang))
+    first = _local(start, zone)
+    last = _local(end, zone) if end and end > start else None
+    days = _date_skeleton([first, last or first], _local(now or datetime.now(UTC), zone))
+    hours = _time_skeleton(locale)
+
+    def moment(value: datetime) -> str:
+        day = format_skeleton(days, value, tzinfo=zone, locale=locale)
+        return _glue(locale, day, format_skeleton(hours, value, tzinfo=zone, locale=locale))
+
+    if last is None:
+        return moment(first)
+    if last.date() != first.date():
+        return (
+            str(locale.interval_formats[None])
+            .replace("{0}", moment(first))
+            .replace("{1}", moment(last))
+        )
+    span = format_interval(first, last, hours, tzinfo=zone, locale=locale)
+    return _glue(locale, format_skeleton(days, first, tzinfo=zone, locale=locale), span)
+
+
+def format_datetime_local(
+    value: datetime, lang: str, timezone: str | None = None, now: datetime | None = None
+) -> str:
+    """Format a time for people, in the board's time zone: "Do., 26. Nov., 14:30"."""
+    return format_when(value, None, lang, timezone, now)
+
+
+def format_date_local(
+    value: date_type, lang: str, timezone: str | None = None, now: datetime | None = None
+) -> str:
+    """Format a day for people, in the board's time zone: "Do., 26. Nov." (with the year
+    when it is not the current one)."""
+    zone = _zone(timezone)
     if isinstance(value, datetime):
-        value = _local(value, _zone(timezone)).date()
-    return format_date(value, format="long", locale=lang)
+        value = _local(value, zone).date()
+    today = _local(now or datetime.now(UTC), zone)
+    skeleton = "MMMEd" if value.year == today.year else "yMMMEd"
+    return format_skeleton(skeleton, value, locale=babel_locale(lang))
+
+
+def format_number(value: float, lang: str) -> str:
+    """A count or measure written as the language does: "1.234" in German."""
+    return format_decimal(value, locale=babel_locale(lang))
+
+
+def format_percentage(value: float, lang: str) -> str:
+    """A whole-number percentage (42 for 42 %) written as the language does: "42 %"."""
+    return format_percent(value / 100, locale=babel_locale(lang))
 
 
 def format_isodatetime(value: datetime) -> str:
@@ -194,14 +367,41 @@ def format_isodatetime(value: datetime) -> str:
 def _datetime_filter(context: jinja2.runtime.Context, value: Any, lang: str | None = None) -> str:
     if not isinstance(value, datetime):
         return ""
-    return format_datetime_local(value, _context_language(context, lang), context.get("timezone"))
+    language = _context_language(context, lang)
+    return format_datetime_local(value, language, context.get("timezone"), context.get("now"))
+
+
+@jinja2.pass_context
+def _when_filter(
+    context: jinja2.runtime.Context, value: Any, end: Any = None, lang: str | None = None
+) -> str:
+    if not isinstance(value, datetime):
+        return ""
+    until = end if isinstance(end, datetime) else None
+    language = _context_language(context, lang)
+    return format_when(value, until, language, context.get("timezone"), context.get("now"))
 
 
 @jinja2.pass_context
 def _date_filter(context: jinja2.runtime.Context, value: Any, lang: str | None = None) -> str:
     if not isinstance(value, date_type):
         return ""
-    return format_date_local(value, _context_language(context, lang), context.get("timezone"))
+    language = _context_language(context, lang)
+    return format_date_local(value, language, context.get("timezone"), context.get("now"))
+
+
+@jinja2.pass_context
+def _number_filter(context: jinja2.runtime.Context, value: Any) -> str:
+    if not isinstance(value, int | float):
+        return ""
+    return format_number(value, _context_language(context, None))
+
+
+@jinja2.pass_context
+def _percent_filter(context: jinja2.runtime.Context, value: Any) -> str:
+    if not isinstance(value, int | float):
+        return ""
+    return format_percentage(value, _context_language(context, None))
 
 
 @jinja2.pass_context
@@ -219,7 +419,9 @@ def _isodatetime_filter(value: Any) -> str:
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
     """Build the template environment: autoescaped HTML, newstyle gettext, filters
-    (``datetime``, ``date``, ``isodatetime``, ``translate`` for message ids passed as values).
+    (``datetime``, ``when`` for a start and end, ``date``, ``number``, ``percent``,
+    ``isodatetime``, ``translate`` for message ids passed as values). Dates leave out the
+    year of the ``now`` in the context (the board's clock).
 
     The web layer merges ``gettext_context(lang)`` into every render context; German
     callables are installed as globals only as a fallback for a context without them.
@@ -237,6 +439,10 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["datetime"] = _datetime_filter
     env.filters["date"] = _date_filter
+    env.filters["when"] = _when_filter
+    env.filters["number"] = _number_filter
+    env.filters["percent"] = _percent_filter
+    env.filters["direction"] = direction
     env.filters["isodatetime"] = _isodatetime_filter
     env.filters["translate"] = _translate_filter
     return env

@@ -42,6 +42,9 @@ def pick(available: list[str], wanted: str | None, accept_language: str | None) 
     """Choose which version to show: the asked one, else the reader's languages, else the first."""
     if wanted in available:
         return wanted
+    for code in available:  # "de" finds "de-x-simple", plain German finds German
+        if wanted and code.split("-")[0] == wanted.split("-")[0]:
+            return code
     for part in (accept_language or "").split(","):
         tag = part.split(";")[0].strip().lower()
         if not tag:

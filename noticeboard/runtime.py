@@ -115,7 +115,7 @@ def build_runtime(opened: BoardState, client: FederationClient) -> Runtime:
         resolver=resolver,
         inbox=inbox,
         worker=worker,
-        renderer=Renderer(state.config, state.urls),
+        renderer=Renderer(state.config, state.urls, state.clock),
         limits=Limits(),
         mail=MailSender(state.db, state.config.mail, state.clock) if state.config.mail else None,
     )

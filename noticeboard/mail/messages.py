@@ -100,6 +100,7 @@ def compose(
         "contact": config.contact.as_dict(),
         "lang": lang,
         "timezone": config.timezone,
+        "now": now,
         "links": links,
         "subject": subject,
         **gettext_context(lang),

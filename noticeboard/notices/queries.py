@@ -80,6 +80,10 @@ async def image_by_file(state: BoardState, file: str) -> Row | None:
     return await store.get_image_by_file(state.db, file)
 
 
+async def translation_languages(state: BoardState, notice_ids: list[int]) -> dict[int, list[str]]:
+    return await store.translation_languages(state.db, notice_ids)
+
+
 async def translations(state: BoardState, notice_id: int) -> list[Row]:
     return await store.list_translations(state.db, notice_id)
 

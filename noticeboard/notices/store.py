@@ -310,6 +310,22 @@ async def translations_in(conn: aiosqlite.Connection, notice_id: int) -> list[Ro
     )
 
 
+async def translation_languages(db: Database, notice_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The languages each of several notices is translated into (one query for a page)."""
+    if not notice_ids:
+        return {}
+    marks = ", ".join("?" for _ in notice_ids)
+    rows = await db.fetchall(
+        f"SELECT notice_id, lang FROM notice_translations WHERE notice_id IN ({marks}) "
+        "ORDER BY notice_id, lang",
+        tuple(notice_ids),
+    )
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["notice_id"], []).append(row["lang"])
+    return found
+
+
 async def list_translations(db: Database, notice_id: int) -> list[Row]:
     return await db.fetchall(
         "SELECT * FROM notice_translations WHERE notice_id = ? ORDER BY lang", (notice_id,)

@@ -49,6 +49,7 @@ class NoticeView:
     text_lang: str | None = None  # the language of the title and text shown
     text_dir: str = "ltr"
     versions: tuple[tuple[str, str, str], ...] = ()  # (code, name, link) of other languages
+    also_in: tuple[tuple[str, str, str], ...] = ()  # the same for lists: translations there are
     delivery_total: int = 0
     delivery_sent: int = 0
     delivery_pending: int = 0
@@ -157,6 +158,17 @@ def with_reactions(
     )
 
 
+def with_languages(view: NoticeView, codes: Sequence[str]) -> NoticeView:
+    """Name the languages a notice is also written in, with a link to each version."""
+    main = view.lang or ""
+    others = tuple(
+        (html_lang(code), own_name(code), f"{view.url}?text={code}")
+        for code in codes
+        if code != main
+    )
+    return replace(view, also_in=others)
+
+
 def _is_web(url: str | None) -> bool:
     return bool(url) and str(url).startswith(("https://", "http://"))
 
@@ -202,7 +214,9 @@ def in_language(
     chosen = pick(list(texts), wanted, accept)
     title, body = texts[chosen]
     others = tuple(
-        (code, own_name(code), f"{view.url}?text={code}") for code in texts if code != chosen
+        (html_lang(code), own_name(code), f"{view.url}?text={code}")
+        for code in texts
+        if code != chosen
     )
     return replace(
         view,

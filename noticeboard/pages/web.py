@@ -27,6 +27,7 @@ from noticeboard.pages.views import (
     in_language,
     notice_view,
     reply_view,
+    with_languages,
     with_reactions,
 )
 from noticeboard.participation import queries as participation
@@ -34,7 +35,12 @@ from noticeboard.participation.votes import vote_on_web
 from noticeboard.runtime import runtime
 from noticeboard.state import BoardState
 from noticeboard.web.guard import current_user
-from noticeboard.web.rendering import activity_json, wants_activity_json
+from noticeboard.web.rendering import (
+    activity_json,
+    chosen_language,
+    language_of,
+    wants_activity_json,
+)
 
 PAGE_SIZE = 20
 
@@ -93,11 +99,15 @@ async def _views(state: BoardState, rows: list[Row]) -> list[NoticeView]:
     now = state.clock()
     images = await notices.images_of(state, ids)
     reactions, replies = await participation.reaction_counts(state, ids)
+    languages = await notices.translation_languages(state, ids)
     return [
-        with_reactions(
-            notice_view(r, state.urls, now=now, images=images.get(r["id"], [])),
-            reactions.get(r["id"]),
-            replies.get(r["id"], 0),
+        with_languages(
+            with_reactions(
+                notice_view(r, state.urls, now=now, images=images.get(r["id"], [])),
+                reactions.get(r["id"]),
+                replies.get(r["id"], 0),
+            ),
+            languages.get(r["id"], []),
         )
         for r in rows
     ]
@@ -134,8 +144,8 @@ async def notice(request: Request) -> Response:
         view,
         row["lang"] or state.config.language,
         await notices.translations(state, row["id"]),
-        request.query_params.get("text"),
-        request.headers.get("accept-language"),
+        request.query_params.get("text") or chosen_language(request),
+        ",".join(filter(None, (request.headers.get("accept-language"), language_of(request)))),
     )
     local_poll = row["kind"] == "poll" and row["origin"] != "shared"  # a shared one is voted on
     poll = await notices.poll_of(state, row) if local_poll else None  # at its origin

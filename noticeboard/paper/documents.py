@@ -32,6 +32,7 @@ def render_html(state: BoardState, template: str, lang: str, **context: Any) -> 
     values = {
         "lang": lang,
         "timezone": config.timezone,
+        "now": state.clock(),
         "board": config,
         "contact": config.contact.as_dict(),
         "ways": ways_to_follow(config, state.urls),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import jinja2
@@ -13,13 +15,17 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from noticeboard.accounts.passwords import new_csrf_token
 from noticeboard.config import Config
 from noticeboard.i18n import (
-    LANGUAGE_LABELS,
-    LANGUAGES,
+    DEFAULT_LANGUAGE,
+    get_staff_translations,
     get_translations,
     gettext_context,
+    language_links,
     make_environment,
     negotiate_language,
+    staff_language,
+    supported_language,
 )
+from noticeboard.languages import direction
 from noticeboard.resources import resource_dir
 from noticeboard.urls import BoardUrls
 
@@ -45,9 +51,12 @@ class BoardView:
 
 
 class Renderer:
-    def __init__(self, config: Config, urls: BoardUrls) -> None:
+    def __init__(
+        self, config: Config, urls: BoardUrls, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self.env: jinja2.Environment = make_environment(TEMPLATES_DIR)
         self.config = config
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.board = BoardView(
             name=config.name,
             summary=config.summary,
@@ -64,12 +73,17 @@ class Renderer:
     def page(
         self, request: Request, template: str, *, status_code: int = 200, **context: Any
     ) -> HTMLResponse:
-        lang = language_of(request)
+        staff = template.startswith("staff/")
+        chosen = language_of(request)
+        # Staff pages exist in German and English; the reader's choice stays in the switch.
+        lang = staff_language(chosen) if staff else chosen
         values = {
             "request": request,
             "lang": lang,
-            "languages": [(code, LANGUAGE_LABELS[code]) for code in LANGUAGES],
+            "dir": direction(lang),
+            "languages": language_links(request.url.path, request.url.query, lang),
             "timezone": self.config.timezone,
+            "now": self.clock(),
             "board": self.board,
             "user": request.scope.get("staff_user"),
             # Anonymous readers get no cookie: a token only for staff pages and the login form.
@@ -77,17 +91,18 @@ class Renderer:
             "flash": _pop_flash(request),
             "page_title": self.board.name,
             "ap_alternate": None,
-            **gettext_context(lang),
+            **gettext_context(lang, staff=staff),
             **context,
         }
         title = context.get("page_title")
         if title:
-            values["page_title"] = get_translations(lang).gettext(title)
+            translations = get_staff_translations(lang) if staff else get_translations(lang)
+            values["page_title"] = translations.gettext(title)
         html = self.env.get_template(template).render(values)
         response = HTMLResponse(html, status_code=status_code)
         response.headers["Vary"] = "Accept, Accept-Language, Cookie"
-        if request.query_params.get("lang") in LANGUAGES:
-            response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+        if supported_language(request.query_params.get("lang")):
+            response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="lax", httponly=True)
         return response
 
     def error(self, request: Request, status: int, message: str) -> Response:
@@ -111,7 +126,24 @@ def language_of(request: Request) -> str:
         request.query_params.get("lang"),
         request.cookies.get("lang"),
         request.headers.get("accept-language"),
+        _board_language(request),
     )
+
+
+def _board_language(request: Request) -> str:
+    """The board's configured language, the choice when the reader's browser names none."""
+    app = request.scope.get("app")
+    runtime = getattr(getattr(app, "state", None), "runtime", None)
+    return str(runtime.state.config.language) if runtime is not None else DEFAULT_LANGUAGE
+
+
+def chosen_language(request: Request) -> str | None:
+    """The interface language the reader chose (``?lang=`` or the cookie), if any."""
+    for choice in (request.query_params.get("lang"), request.cookies.get("lang")):
+        language = supported_language(choice)
+        if language:
+            return language
+    return None
 
 
 def translate(request: Request, message: str) -> str:

@@ -127,7 +127,7 @@ def test_container_sequence__installs_initialises_and_serves(tmp_path: Path) -> 
             pytest.fail((tmp_path / "serve.log").read_text(errors="replace")[-3000:])
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
             page = response.read().decode()
-        assert '<html lang="de">' in page
+        assert '<html lang="de" dir="ltr">' in page
         assert "Zum Inhalt springen" in page  # "Skip to content", from the installed catalogue
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/style.css", timeout=5) as css:
             assert css.status == 200 and css.headers["content-type"].startswith("text/css")

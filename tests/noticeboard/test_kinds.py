@@ -297,7 +297,7 @@ def test_form__publishes_kind_and_validity_and_the_page_shows_them(board: Runnin
     }
     page = board.get(notice_path(board, url)).text
     assert "🔎" in page and "Suche etwas" in page
-    assert re.search(r"Gültig bis: <time[^>]*>30\. April 2026</time>", page), page
+    assert re.search(r"Gültig bis: <time[^>]*>Do\., 30\. Apr\.( 2026)?</time>", page), page
 
 
 def test_form__today_as_last_valid_day_is_accepted(board: RunningBoard) -> None:

@@ -296,7 +296,7 @@ def test_digest__at_the_configured_hour_with_the_chosen_kinds_and_events(
     assert "Hoffest im Innenhof" in text and event in text and offer in text
     assert "Ich helfe beim Einkaufen" in html and f'href="{event}"' in html
     assert "Öffnungszeiten" not in text
-    assert "nächsten 14 Tage" in text and "10. März 2026, 18:00" in text
+    assert "nächsten 14 Tage" in text and re.search(r"Di\., 10\. März( 2026)?, 18:00", text)
     assert "0201 123456" in text  # the board's contact details
     assert digest.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 

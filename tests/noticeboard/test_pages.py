@@ -103,34 +103,34 @@ def test_pages__unknown_path_is_a_404_page(board: RunningBoard) -> None:
 def test_pages__german_by_default(board: RunningBoard) -> None:
     response = board.get("/")
 
-    assert '<html lang="de">' in response.text
+    assert '<html lang="de" dir="ltr">' in response.text
     assert "Aktuelle Aushänge" in response.text
 
 
 def test_pages__lang_en_shows_english_and_sets_the_cookie(board: RunningBoard) -> None:
     response = board.get("/", params={"lang": "en"})
 
-    assert '<html lang="en">' in response.text
+    assert '<html lang="en" dir="ltr">' in response.text
     assert "Current notices" in response.text
     assert response.cookies.get("lang") == "en"
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie
     assert "samesite=lax" in cookie.lower()
     later = board.get("/about")  # the client sends the cookie back
-    assert '<html lang="en">' in later.text
+    assert '<html lang="en" dir="ltr">' in later.text
 
 
 def test_pages__accept_language_is_honoured_without_a_cookie(board: RunningBoard) -> None:
     response = board.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
 
-    assert '<html lang="en">' in response.text
+    assert '<html lang="en" dir="ltr">' in response.text
     assert response.cookies.get("lang") is None  # only an explicit choice is remembered
 
 
 def test_pages__unsupported_lang_falls_back_to_german(board: RunningBoard) -> None:
     response = board.get("/", params={"lang": "xx"})
 
-    assert '<html lang="de">' in response.text
+    assert '<html lang="de" dir="ltr">' in response.text
     assert response.cookies.get("lang") is None
 
 

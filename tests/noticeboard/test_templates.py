@@ -12,7 +12,14 @@ import pytest
 from markupsafe import Markup
 
 from noticeboard.continuity.queries import Closed, Continuity, Moved
-from noticeboard.i18n import LANGUAGE_LABELS, LANGUAGES, gettext_context, make_environment
+from noticeboard.i18n import (
+    LANGUAGES,
+    gettext_context,
+    language_links,
+    make_environment,
+    staff_language,
+)
+from noticeboard.languages import direction
 from noticeboard.network.problems import explain, message_kind
 from noticeboard.notices.kinds import KINDS
 
@@ -220,11 +227,14 @@ PAGES: dict[str, dict[str, Any]] = {
 }
 
 
-def context(lang: str, **extra: Any) -> dict[str, Any]:
+def context(lang: str, staff_page: bool = False, **extra: Any) -> dict[str, Any]:
+    lang = staff_language(lang) if staff_page else lang
     values: dict[str, Any] = {
         "lang": lang,
-        "languages": [(code, LANGUAGE_LABELS[code]) for code in LANGUAGES],
+        "dir": direction(lang),
+        "languages": language_links("/", "", lang),
         "timezone": "Europe/Berlin",
+        "now": datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
         "request": SimpleNamespace(url=SimpleNamespace(path="/"), query_params={}),
         "csrf_token": "token-123",
         "user": None,
@@ -232,7 +242,7 @@ def context(lang: str, **extra: Any) -> dict[str, Any]:
         "page_title": "Aushang",
         "ap_alternate": "https://nordstadt.example/users/nordstadt",
         "board": BOARD,
-        **gettext_context(lang),
+        **gettext_context(lang, staff=staff_page),
     }
     values.update(extra)
     return values
@@ -245,7 +255,8 @@ def env() -> Any:
 
 def render(env: Any, case: str, lang: str) -> str:
     name = case.split("#", 1)[0]
-    return str(env.get_template(name).render(context(lang, **PAGES[case])))
+    staff = name.startswith("staff/")
+    return str(env.get_template(name).render(context(lang, staff, **PAGES[case])))
 
 
 def parse(html: str) -> Page:
@@ -261,7 +272,9 @@ CASES = [(case, lang) for case in PAGES for lang in LANGUAGES]
 @pytest.mark.parametrize(("case", "lang"), CASES)
 def test_page__has_language_title_landmarks_and_skip_link(env: Any, case: str, lang: str) -> None:
     page = parse(render(env, case, lang))
-    assert page.all("html")[0].attrs.get("lang") == lang
+    shown = staff_language(lang) if case.startswith("staff/") else lang
+    assert page.all("html")[0].attrs.get("lang") == shown
+    assert page.all("html")[0].attrs.get("dir") == direction(shown)
     assert len(page.all("h1")) == 1
     assert page.all("h1")[0].text.strip()
     assert page.all("title")
@@ -340,11 +353,21 @@ def test_base__logged_out_and_logged_in_navigation(env: Any) -> None:
     assert "/staff/follows/5/approve" in actions and "/staff/follows/6/reject" in actions
     links = {a.attrs["href"] for a in staff.all("a")}
     assert {"/staff", "/staff/notices/new"} <= links
-    switcher = [a for a in staff.all("a") if a.attrs["href"].startswith("?lang=")]
+    switcher = [a for a in staff.all("a") if "lang=" in a.attrs["href"]]
     assert [(a.attrs["href"], a.attrs["lang"]) for a in switcher] == [
-        ("?lang=de", "de"),
-        ("?lang=en", "en"),
+        ("/?lang=de", "de"),
+        ("/?lang=de-x-simple", "de-x-simple"),
+        ("/?lang=en", "en"),
+        ("/?lang=tr", "tr"),
+        ("/?lang=ar", "ar"),
+        ("/?lang=uk", "uk"),
+        ("/?lang=ru", "ru"),
+        ("/?lang=pl", "pl"),
     ]
+    assert [a.attrs["hreflang"] for a in switcher] == list(LANGUAGES)
+    html = render(env, "home.html", "de")
+    for name in ("Deutsch", "Einfache Sprache", "Türkçe", "العربية", "Українська", "Polski"):
+        assert f">{name}</a>" in html
 
 
 def test_base__activitypub_alternate_link(env: Any) -> None:
@@ -364,7 +387,7 @@ def test_home__escapes_titles_and_keeps_sanitised_body(env: Any) -> None:
     assert "Hoffest Nummer 1 &lt;script&gt;" in html
     assert "<p>Wir feiern im <strong>Hof</strong>.</p>" in html
     assert "Ältere Aushänge" in html
-    assert '<time datetime="2026-11-01T12:30:00Z">1. November 2026, 13:30</time>' in html
+    assert '<time datetime="2026-11-01T12:30:00Z">So., 1. Nov., 13:30</time>' in html
     assert "@nordstadt@nordstadt.example" in html
 
 
@@ -384,10 +407,16 @@ def test_page__board_content_keeps_its_language_when_the_interface_differs(env: 
     board = SimpleNamespace(**{**vars(BOARD), "language": "de"})
     template = env.get_template("home.html")
     english = parse(template.render(context("en", board=board, **PAGES["home.html"])))
-    # Notice 2 is written in Turkish: its own language wins over the board's.
-    assert [a.attrs.get("lang") for a in english.all("article")] == ["de", "tr", "de"]
+    # Notice 2 is written in Turkish: its own language wins over the board's. The title and
+    # text carry it; the labels around them are in the interface language.
+    titles = english.all("h2")[:3]
+    assert [a.attrs.get("lang") for a in titles] == ["de", "tr", "de"]
+    assert [a.attrs.get("dir") for a in titles] == ["ltr", "ltr", "ltr"]
     german = parse(template.render(context("de", board=board, **PAGES["home.html"])))
-    assert [a.attrs.get("lang") for a in german.all("article")] == [None, "tr", None]
+    assert [a.attrs.get("lang") for a in german.all("h2")[:3]] == [None, "tr", None]
+    arabic = parse(template.render(context("ar", board=board, **PAGES["home.html"])))
+    assert arabic.all("html")[0].attrs["dir"] == "rtl"
+    assert [a.attrs.get("dir") for a in arabic.all("h2")[:3]] == ["ltr", "ltr", "ltr"]
 
 
 def test_profile__shows_only_present_contact_fields(env: Any) -> None:

@@ -46,7 +46,7 @@ def test_page__shows_the_readers_language_with_lang_and_dir(board: RunningBoard)
     translate(board, "ar", "حفلة الفناء", "الجميع مدعوون")
     arabic = board.get("/notices/1", headers={"Accept-Language": "ar-SY, ar;q=0.9"}).text
     assert '<h1 class="notice__title" lang="ar" dir="rtl">حفلة الفناء</h1>' in arabic
-    assert '<html lang="de">' in arabic  # the interface itself stays German
+    assert '<html lang="ar" dir="rtl">' in arabic  # the interface follows the reader
     assert 'hreflang="de"' in arabic
     german = board.get("/notices/1").text
     assert '<h1 class="notice__title" lang="de" dir="ltr">Hoffest</h1>' in german
