@@ -59,8 +59,9 @@ class Runtime:
 
     async def run_periodic_once(self) -> int:
         """One round of the minute's chores: expiry, batched poll totals, follower count,
-        the daily snapshot of the report's figures, sessions that ran out, the nightly backup when its hour has come, mails with news that
-        are due; return how many notices, polls and mails changed."""
+        the daily snapshot of the report's figures, sessions that ran out, the nightly backup
+        when its hour has come, mails with news that are due; return how many notices, polls
+        and mails changed."""
         changed = await notices.expire_due(self.state)
         changed += await notices.forget_residents(self.state)
         changed += await notices.flush_polls(self.state)

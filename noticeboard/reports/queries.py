@@ -145,8 +145,10 @@ async def impact_report(state: BoardState, period: Period) -> Report:
         reach["subscribers"] = at_end["subscribers"]
         reach["subscribers_at_start"] = at_start["subscribers"]
     reach["group_members"] = at_end["group_members"]
+    notices: dict[str, int | None] = {"total": counts["notices"]}
+    notices.update({k.id: by_kind.get(k.id, 0) for k in KINDS})
     figures: Figures = {
-        "notices": {"total": counts["notices"]} | {k.id: by_kind.get(k.id, 0) for k in KINDS},
+        "notices": notices,
         "events": {
             "held": counts["events_held"],
             "shared_by_partners": counts["events_shared_by_partners"],

@@ -4,6 +4,7 @@ one page, and the same as a PDF."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -43,7 +44,7 @@ def _last_month(request: Request) -> Period:
     return month_period(previous.year, previous.month)
 
 
-def _context(report: queries.Report) -> dict[str, object]:
+def _context(report: queries.Report) -> dict[str, Any]:
     return {
         "report": report,
         "labels": queries.LABELS,
