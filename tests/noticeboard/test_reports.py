@@ -578,3 +578,41 @@ def test_queries__every_count_searches_an_index(board: RunningBoard) -> None:
             for table in ("notices", "reactions", "remote_posts", "submissions", "poll_votes"):
                 assert f"SCAN {table}" not in plan, (sql, plan)
                 assert "SCAN n " not in plan and "SCAN r " not in plan, (sql, plan)
+
+
+MAIL = {
+    "AUSHANG_MAIL_HOST": "127.0.0.1",
+    "AUSHANG_MAIL_PORT": "2525",
+    "AUSHANG_MAIL_SECURITY": "none",
+    "AUSHANG_MAIL_FROM": "aushang@nordstadt.example",
+}
+
+
+def test_report__e_mail_subscribers_where_the_board_sends_mail(
+    make_board: Any, clock: MutableClock
+) -> None:
+    board = make_board(**MAIL)
+    execute(
+        board,
+        "INSERT INTO mail_subscribers (email, frequency, language, token, created, confirmed) "
+        "VALUES (?, 'weekly', 'de', ?, ?, ?)",
+        ("erika@example.org", "t1", JANUARY, JANUARY),
+        ("hans@example.org", "t2", JANUARY, None),  # not confirmed: not counted
+    )
+    execute(
+        board,
+        "INSERT INTO daily_figures (figure, day, value) VALUES (?, ?, ?)",
+        ("subscribers", "2026-10-31", 4),
+        ("subscribers", "2026-11-30", 6),
+    )
+    clock.set(AFTER)
+
+    over = report(board, NOVEMBER).figures["reach"]
+    clock.set(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    running = report(board, NOVEMBER).figures["reach"]
+    page = board.login().get("/staff/report?month=2026-11").text
+
+    assert (over["subscribers"], over["subscribers_at_start"]) == (6, 4)
+    assert (running["subscribers"], running["subscribers_at_start"]) == (1, 4)
+    assert "E-Mail-Abonnentinnen und -Abonnenten" in page
+    assert "example.org" not in page
