@@ -37,6 +37,7 @@ from noticeboard.paper import web as paper_web
 from noticeboard.participation import submit_web
 from noticeboard.participation import web as participation_web
 from noticeboard.remote import federation_client
+from noticeboard.reports import web as reports_web
 from noticeboard.resources import resource_dir
 from noticeboard.runtime import Runtime, build_runtime
 from noticeboard.serving import redact
@@ -119,6 +120,7 @@ ROUTES = [
     *backups_web.routes,
     *mail_web.routes,
     *paper_web.routes,
+    *reports_web.routes,
 ]
 
 

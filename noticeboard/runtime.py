@@ -25,6 +25,7 @@ from noticeboard.mail.sender import MailSender
 from noticeboard.network import service as network
 from noticeboard.notices import service as notices
 from noticeboard.remote import actor_resolver
+from noticeboard.reports import service as reports
 from noticeboard.state import BoardState
 from noticeboard.web.rendering import Renderer
 
@@ -58,12 +59,14 @@ class Runtime:
 
     async def run_periodic_once(self) -> int:
         """One round of the minute's chores: expiry, batched poll totals, follower count,
-        sessions that ran out, the nightly backup when its hour has come, mails with news that
-        are due; return how many notices, polls and mails changed."""
+        the daily snapshot of the report's figures, sessions that ran out, the nightly backup
+        when its hour has come, mails with news that are due; return how many notices, polls
+        and mails changed."""
         changed = await notices.expire_due(self.state)
         changed += await notices.forget_residents(self.state)
         changed += await notices.flush_polls(self.state)
         await network.record_follower_count(self.state)
+        await reports.take_daily_snapshot(self.state)
         await sessions.purge(self.state)
         await backups.nightly(self.state)
         queued = await mail.periodic(self.state)

@@ -19,6 +19,7 @@ from noticeboard.network import cli as network
 from noticeboard.notices import cli as notices
 from noticeboard.paper import cli as paper
 from noticeboard.participation import cli as participation
+from noticeboard.reports import cli as reports
 from noticeboard.sanitize import strip_controls
 from noticeboard.state import BoardNotInitialised
 
@@ -54,6 +55,7 @@ def build_parser() -> tuple[Parser, dict[str, Handler]]:
         backups,
         mail,
         paper,
+        reports,
     ):
         handlers.update(group.register(command))
     return parser, handlers

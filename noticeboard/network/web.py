@@ -22,6 +22,7 @@ from noticeboard.network.sharing import is_public_post
 from noticeboard.notices import service as notices
 from noticeboard.notices.kinds import BY_ID, KINDS, Kind, is_kind
 from noticeboard.pages.views import reply_view
+from noticeboard.reports import queries as figures
 from noticeboard.results import Ok, Refused, Result
 from noticeboard.runtime import runtime
 from noticeboard.sanitize import clean_text
@@ -99,6 +100,7 @@ async def staff_network(request: Request) -> Response:
         hits=await queries.rule_hits(state, limit=20),
         kinds=KINDS,
         kinds_by_id=BY_ID,
+        figures=await figures.network_figures(state),
         page_title=N_("Our network"),
     )
 

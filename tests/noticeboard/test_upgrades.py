@@ -186,3 +186,27 @@ def test_upgrade__the_newest_schema_is_filled_in_every_table_too(tmp_path: Path)
         assert set(before) == set(plain_tables(conn))
     assert all(len(rows) >= 1 for rows in before.values())
     assert integrity_problems(path) == []
+
+
+def test_upgrade__daily_figures_start_with_the_follower_counts_kept_so_far(
+    tmp_path: Path,
+) -> None:
+    upto = [name for name, _ in ALL].index("noticeboard/0018_daily_figures.sql")
+    path = tmp_path / "old.sqlite3"
+    build(path, upto, tmp_path / "migrations")
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.executemany(
+            "INSERT INTO follower_counts (day, followers, servers) VALUES (?, ?, ?)",
+            [("2026-11-29", 40, 12), ("2026-11-30", 42, 13)],
+        )
+
+    migrate(path, list(MIGRATIONS))
+
+    with closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT figure, day, value FROM daily_figures ORDER BY 1, 2").fetchall()
+    assert rows == [
+        ("followers", "2026-11-29", 40),
+        ("followers", "2026-11-30", 42),
+        ("servers", "2026-11-29", 12),
+        ("servers", "2026-11-30", 13),
+    ]
