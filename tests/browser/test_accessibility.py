@@ -1,0 +1,432 @@
+"""Every page of the board, in every interface language, at 1280 and 320 px wide and in the
+error state of each form, passes axe-core's WCAG 2.x A/AA rules, does not scroll sideways
+(also when mirrored right to left) and has form controls of at least 44 × 44 px.
+
+The pages come from the app's route table: a test fails when a GET route is neither audited
+here nor excused with a reason, so a new page cannot be forgotten. One board is seeded for
+the module; each (page, language) is loaded once and audited at both widths.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+import time
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from starlette.routing import Route
+
+from noticeboard.app import ROUTES
+from noticeboard.i18n import LANGUAGES, get_translations
+from noticeboard.mail.links import CONFIRM_VALID, sign_confirmation
+from noticeboard.participation.forms import MIN_SECONDS
+from tests.browser.audit import problems, sideways_overflow
+from tests.browser.conftest import ADMIN_USERNAME, INSTANCE, PAGE_TIMEOUT_MS, LiveBoard
+from tests.support.processes import BoardProcess, free_port
+from tests.support.smtp import MailServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+WIDE, NARROW = 1280, 320
+STAFF_LANGUAGES = ("de", "en")
+LONG_TITLE = "Nachbarschaftshilfeorganisationsversammlung im Gemeindezentrum"
+SUBSCRIBER_TOKEN = "a11y-subscriber-token"
+
+# GET routes that serve no HTML page (feeds, files, ActivityPub documents) or only act.
+EXCUSED = {
+    "/healthz": "plain text for monitoring",
+    "/.well-known/webfinger": "JSON for fediverse servers",
+    "/.well-known/nodeinfo": "JSON for fediverse servers",
+    "/nodeinfo/{version}": "JSON for fediverse servers",
+    "/actor": "ActivityPub JSON",
+    "/actor/outbox": "ActivityPub JSON",
+    "/users/{username}": "ActivityPub JSON (browsers are sent to /about)",
+    "/users/{username}/outbox": "ActivityPub JSON",
+    "/users/{username}/followers": "ActivityPub JSON",
+    "/users/{username}/following": "ActivityPub JSON",
+    "/users/{username}/featured": "ActivityPub JSON",
+    "/notices/{notice_id:rowid}/activity": "ActivityPub JSON",
+    "/notices/{notice_id:rowid}/replies": "ActivityPub JSON",
+    "/activities/{uuid}": "ActivityPub JSON",
+    "/calendar.ics": "iCalendar file",
+    "/notices/{notice_id:rowid}.ics": "iCalendar file",
+    "/feed.atom": "Atom feed",
+    "/feed/{kind}.atom": "Atom feed",
+    "/media/{name}": "image files",
+    "/follow/poster.pdf": "PDF (its accessibility is tested in tests/paper)",
+    "/notices/{notice_id:rowid}/poster.pdf": "PDF (its accessibility is tested in tests/paper)",
+    "/staff/paper/week.pdf": "PDF (its accessibility is tested in tests/paper)",
+    "/staff/mail/export": "CSV download",
+}
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """The module's board and what was put on it."""
+
+    board: LiveBoard
+    notice: int
+    event: int
+    poll: int
+    queue_item: int
+    invitation: str
+    confirm_link: str
+    staff_state: dict  # type: ignore[type-arg]
+
+    def url(self, path: str) -> str:
+        return self.board.url(path)
+
+
+# Route pattern -> path of an example page (several examples of one route may be audited).
+def public_pages(s: Seeded) -> dict[str, list[str]]:
+    return {
+        "/": ["/"],
+        "/about": ["/about"],
+        "/archive": ["/archive"],
+        "/events": ["/events"],
+        "/search": ["/search", "/search?q=Flohmarkt"],
+        "/notices/{notice_id:rowid}": [
+            f"/notices/{s.notice}",
+            f"/notices/{s.event}",
+            f"/notices/{s.poll}",
+        ],
+        "/network": ["/network"],
+        "/submit": ["/submit", "/submit?sent=1"],
+        "/privacy": ["/privacy"],
+        "/follow": ["/follow"],
+        "/mail": ["/mail", "/mail?sent=1"],
+        "/mail/confirm/{link}": [f"/mail/confirm/{s.confirm_link}"],
+        "/mail/manage/{token}": [f"/mail/manage/{SUBSCRIBER_TOKEN}"],
+        "/mail/unsubscribe/{token}": [f"/mail/unsubscribe/{SUBSCRIBER_TOKEN}"],
+        "/login": ["/login"],
+        "/invitation/{token:str}": [f"/invitation/{s.invitation}"],
+        "404": ["/no-such-page"],
+    }
+
+
+def staff_pages(s: Seeded) -> dict[str, list[str]]:
+    return {
+        "/staff": ["/staff"],
+        "/staff/notices/new": ["/staff/notices/new"],
+        "/staff/notices/{notice_id:rowid}/edit": [
+            f"/staff/notices/{s.notice}/edit",
+            f"/staff/notices/{s.event}/edit",
+        ],
+        "/staff/notices/{notice_id:rowid}/delete": [f"/staff/notices/{s.notice}/delete"],
+        "/staff/notices/{notice_id:rowid}/codes": [f"/staff/notices/{s.poll}/codes"],
+        "/staff/notices/{notice_id:rowid}/translations": [
+            f"/staff/notices/{s.notice}/translations"
+        ],
+        "/staff/queue": ["/staff/queue"],
+        "/staff/queue/{item:rowid}": [f"/staff/queue/{s.queue_item}"],
+        "/staff/network": ["/staff/network"],
+        "/staff/problems": ["/staff/problems"],
+        "/staff/replies": ["/staff/replies"],
+        "/staff/blocks": ["/staff/blocks"],
+        "/staff/accounts": ["/staff/accounts"],
+        "/staff/account": ["/staff/account"],
+        "/staff/audit": ["/staff/audit"],
+        "/staff/settings": ["/staff/settings"],
+        "/staff/continuity": ["/staff/continuity"],
+        "/staff/mail": ["/staff/mail"],
+        "/staff/paper": ["/staff/paper"],
+    }
+
+
+def get_routes() -> list[str]:
+    return [
+        route.path
+        for route in ROUTES
+        if isinstance(route, Route) and route.methods and "GET" in route.methods
+    ]
+
+
+def test_route_table__every_page_is_audited_or_excused() -> None:
+    placeholder = Seeded(
+        LiveBoard("", "", "", "", None),  # type: ignore[arg-type]
+        1,
+        2,
+        3,
+        4,
+        "token",
+        "link",
+        {},
+    )
+    audited = {*public_pages(placeholder), *staff_pages(placeholder)}
+    forgotten = [path for path in get_routes() if path not in audited and path not in EXCUSED]
+    assert not forgotten, f"audit these pages in {__name__} or excuse them with a reason"
+    stale = [path for path in (*audited, *EXCUSED) if path != "404" and path not in get_routes()]
+    assert not stale, "these routes no longer exist"
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def _query(board: LiveBoard, sql: str, *args: object) -> list[sqlite3.Row]:
+    with contextlib.closing(sqlite3.connect(board.process.data_dir / "aushang.sqlite3")) as db:
+        db.row_factory = sqlite3.Row
+        with db:
+            return db.execute(sql, args).fetchall()
+
+
+def _cli(board: LiveBoard, *args: str) -> str:
+    result = board.process.cli(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1].strip()
+
+
+def _notice_id(url: str) -> int:
+    found = re.search(r"/notices/(\d+)", url)
+    assert found, url
+    return int(found.group(1))
+
+
+def sign_in(page: Page, board: LiveBoard) -> None:
+    page.goto(board.url("/login"))
+    page.locator("#username").fill(board.admin_username)
+    page.locator("#password").fill(board.admin_password)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(board.url("/staff"))
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[Seeded]:
+    """The Nordstadt board with mail, an announcement with a long German word, an event, a
+    poll, a resident's notice in the queue, an invitation and an e-mail subscriber."""
+    name = tomllib.loads(INSTANCE.read_text())["name"]
+    with MailServer() as mail:
+        process = BoardProcess(
+            INSTANCE,
+            tmp_path_factory.mktemp("a11y") / "board",
+            free_port(),
+            env_extra=mail.env(),
+            serve_args=["--proxy-headers"],  # each form gets its own address (rate limits)
+        )
+        with process:
+            process.init()
+            process.start()
+            board = LiveBoard(process.base_url, name, ADMIN_USERNAME, process.admin_password, process)
+            notice = _notice_id(process.post(LONG_TITLE, "Alle sind eingeladen.\n\n- Kuchen\n- Musik"))
+            start = (datetime.now() + timedelta(days=5)).strftime("%Y-%m-%dT18:00")
+            event = _notice_id(
+                _cli(board, "post", "--type", "event", "--title", "Laternenumzug", "--body",
+                     "Wir treffen uns am Spielplatz.", "--start", start, "--place",
+                     "Spielplatz, Nordstraße 1")
+            )
+            poll = _notice_id(
+                _cli(board, "post", "--type", "poll", "--title", "Wann soll das Hoffest sein?",
+                     "--body", "Bitte abstimmen.", "--option", "Samstag", "--option", "Sonntag")
+            )
+            invitation = _cli(board, "staff", "invite", "neu", "--role", "editor").rsplit("/", 1)[1]
+            secret = _query(board, "SELECT value FROM settings WHERE key = 'session_secret'")[0][0]
+            _query(
+                board,
+                "INSERT INTO mail_subscribers (email, frequency, language, token, created) "
+                "VALUES ('a@example.org', 'weekly', 'de', ?, ?)",
+                SUBSCRIBER_TOKEN,
+                datetime.now(UTC).isoformat(),
+            )
+            confirm_link = sign_confirmation(
+                secret, SUBSCRIBER_TOKEN, datetime.now(UTC) + CONFIRM_VALID
+            )
+            context = browser.new_context(locale="de-DE", bypass_csp=True)
+            context.set_default_timeout(PAGE_TIMEOUT_MS)
+            page = context.new_page()
+            submit_notice(page, board)
+            queue_item = int(_query(board, "SELECT max(id) FROM moderation_items")[0][0])
+            sign_in(page, board)
+            staff_state = context.storage_state()
+            context.close()
+            yield Seeded(
+                board, notice, event, poll, queue_item, invitation, confirm_link, staff_state
+            )
+
+
+def submit_notice(page: Page, board: LiveBoard) -> None:
+    page.goto(board.url("/submit"))
+    served = time.monotonic()
+    page.locator("#title").fill("Kinderwagen zu verschenken")
+    page.locator("#body").fill("Gut erhalten, bitte abholen.")
+    page.locator("#consent").check()
+    page.wait_for_timeout(max(0, (MIN_SECONDS + 0.4 - (time.monotonic() - served)) * 1000))
+    page.locator("main form .actions button").click()
+    expect(page).to_have_url(board.url("/submit?sent=1"))
+
+
+_addresses = iter(range(1, 250))
+
+
+@contextlib.contextmanager
+def tab(browser: Browser, seeded: Seeded, lang: str, *, staff: bool = False) -> Iterator[Page]:
+    """A tab whose board language is `lang`, from its own documentation address (rate limits
+    count per address), signed in as staff if asked."""
+    context: BrowserContext = browser.new_context(
+        locale="de-DE",
+        bypass_csp=True,
+        viewport={"width": WIDE, "height": 800},
+        storage_state=seeded.staff_state if staff else None,  # type: ignore[arg-type]
+        extra_http_headers={"X-Forwarded-For": f"192.0.2.{next(_addresses)}"},
+    )
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    context.add_cookies([{"name": "lang", "value": lang, "url": seeded.board.base_url}])
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def audit_both_widths(page: Page, where: str) -> list[str]:
+    """Audit the page as loaded at 1280 px, then at 320 px, then mirrored at 320 px."""
+    found = [f"{where} @{WIDE}px: {line}" for line in problems(page)]
+    page.set_viewport_size({"width": NARROW, "height": 640})
+    found += [f"{where} @{NARROW}px: {line}" for line in problems(page)]
+    page.evaluate("() => { document.documentElement.dir = 'rtl'; }")
+    overflow = sideways_overflow(page)
+    if overflow:
+        found.append(f"{where} @{NARROW}px mirrored: scrolls sideways {overflow}")
+    page.set_viewport_size({"width": WIDE, "height": 800})
+    return found
+
+
+def audit_pages(page: Page, seeded: Seeded, paths: list[str], lang: str) -> list[str]:
+    found = []
+    for path in paths:
+        response = page.goto(seeded.url(path))
+        assert response is not None
+        expected = 404 if path == "/no-such-page" else 200
+        if response.status != expected:
+            found.append(f"{path} [{lang}]: HTTP {response.status}")
+            continue
+        if page.locator("html").get_attribute("lang") != lang.split("-x-")[0] and not (
+            lang.split("-x-")[0] == (page.locator("html").get_attribute("lang") or "")[:2]
+        ):
+            found.append(f"{path} [{lang}]: html lang is {page.locator('html').get_attribute('lang')}")
+        found += audit_both_widths(page, f"{path} [{lang}]")
+    return found
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_public_pages__pass_axe_fit_320px_and_have_big_targets(
+    browser: Browser, seeded: Seeded, lang: str
+) -> None:
+    paths = [path for group in public_pages(seeded).values() for path in group]
+    with tab(browser, seeded, lang) as page:
+        found = audit_pages(page, seeded, paths, lang)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("lang", STAFF_LANGUAGES)
+def test_staff_pages__pass_axe_fit_320px_and_have_big_targets(
+    browser: Browser, seeded: Seeded, lang: str
+) -> None:
+    paths = [path for group in staff_pages(seeded).values() for path in group]
+    with tab(browser, seeded, lang, staff=True) as page:
+        found = audit_pages(page, seeded, paths, lang)
+    assert not found, "\n".join(found)
+
+
+# --------------------------------------------------------------------------- error states
+
+
+def send_invalid(page: Page, form: str, fill: Callable[[Page], None] | None = None) -> None:
+    """Turn off the browser's own checks, fill in what `fill` does and send the form."""
+    page.locator(form).evaluate("(form) => { form.noValidate = true; }")
+    if fill:
+        fill(page)
+    with page.expect_navigation():
+        page.locator(form).locator("button[type=submit]").last.click()
+
+
+def _fill_submission(page: Page) -> None:
+    page.locator("#title").fill("")
+    page.locator("#body").fill("")
+    page.locator("#name").fill("N" * 81)
+
+
+def _fill_mail(page: Page) -> None:
+    page.locator("#email").fill("not an address")
+
+
+def _fill_login(page: Page) -> None:
+    page.locator("#username").fill("nobody")
+    page.locator("#password").fill("wrong password")
+
+
+def _fill_invitation(page: Page) -> None:
+    page.locator("#password").fill("short")
+    page.locator("#password_again").fill("other")
+
+
+PUBLIC_FORMS: dict[str, tuple[Callable[[Seeded], str], str, Callable[[Page], None] | None, float]] = {
+    # name: (path, form selector, fill, seconds to wait before sending)
+    "submission": (lambda s: "/submit", "main form", _fill_submission, MIN_SECONDS + 0.4),
+    "subscription": (lambda s: "/mail", "main form", _fill_mail, MIN_SECONDS + 0.4),
+    "sign-in": (lambda s: "/login", "main form", _fill_login, 0),
+    "vote": (lambda s: f"/notices/{s.poll}", "#poll form", None, 0),
+    "invitation": (lambda s: f"/invitation/{s.invitation}", "main form", _fill_invitation, 0),
+}
+
+
+def _fill_compose(page: Page) -> None:
+    page.locator("#title").fill("")
+    page.locator("#body").fill("")
+
+
+def _fill_account(page: Page) -> None:
+    page.locator("main input[type=password]").first.fill("wrong password")
+
+
+STAFF_FORMS: dict[str, tuple[Callable[[Seeded], str], str, Callable[[Page], None] | None, float]] = {
+    "compose": (lambda s: "/staff/notices/new", "main form.form", _fill_compose, 0),
+    "edit": (lambda s: f"/staff/notices/{s.event}/edit", "main form.form", _fill_compose, 0),
+    "own account": (lambda s: "/staff/account", "main form.form", _fill_account, 0),
+}
+
+
+def audit_error_states(
+    browser: Browser, seeded: Seeded, lang: str, forms: dict, staff: bool  # type: ignore[type-arg]
+) -> list[str]:
+    found = []
+    for name, (path, form, fill, wait) in forms.items():
+        with tab(browser, seeded, lang, staff=staff) as page:
+            page.goto(seeded.url(path(seeded)))
+            page.wait_for_timeout(wait * 1000)
+            send_invalid(page, form, fill)
+            where = f"{name} form with errors [{lang}] {page.url}"
+            if not page.locator(".error-summary, .field-error, [aria-invalid=true], .flash, h1").count():
+                found.append(f"{where}: no error shown")
+            found += audit_both_widths(page, where)
+    return found
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_public_forms_with_errors__pass_axe_and_fit_320px(
+    browser: Browser, seeded: Seeded, lang: str
+) -> None:
+    found = audit_error_states(browser, seeded, lang, PUBLIC_FORMS, staff=False)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("lang", STAFF_LANGUAGES)
+def test_staff_forms_with_errors__pass_axe_and_fit_320px(
+    browser: Browser, seeded: Seeded, lang: str
+) -> None:
+    found = audit_error_states(browser, seeded, lang, STAFF_FORMS, staff=True)
+    assert not found, "\n".join(found)
+
+
+def test_languages__the_audit_reads_them_from_the_board() -> None:
+    # The parametrisation above is LANGUAGES itself; each language has a catalogue.
+    for lang in LANGUAGES:
+        assert get_translations(lang) is not None
+    assert set(STAFF_LANGUAGES) <= set(LANGUAGES)
