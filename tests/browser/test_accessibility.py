@@ -283,10 +283,11 @@ def tab(browser: Browser, seeded: Seeded, lang: str, *, staff: bool = False) -> 
 
 
 def audit_both_widths(page: Page, where: str) -> list[str]:
-    """Audit the page as loaded at 1280 px, then at 320 px, then mirrored at 320 px."""
+    """Audit the page as loaded at 1280 px, then at 320 px, then mirrored at 320 px. The
+    style sheet changes sizes, never colours, with the width: contrast is checked once."""
     found = [f"{where} @{WIDE}px: {line}" for line in problems(page)]
     page.set_viewport_size({"width": NARROW, "height": 640})
-    found += [f"{where} @{NARROW}px: {line}" for line in problems(page)]
+    found += [f"{where} @{NARROW}px: {line}" for line in problems(page, contrast=False)]
     page.evaluate("() => { document.documentElement.dir = 'rtl'; }")
     overflow = sideways_overflow(page)
     if overflow:
@@ -430,3 +431,80 @@ def test_languages__the_audit_reads_them_from_the_board() -> None:
     for lang in LANGUAGES:
         assert get_translations(lang) is not None
     assert set(STAFF_LANGUAGES) <= set(LANGUAGES)
+
+
+# --------------------------------------------------------------------------- layout
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_home_on_a_phone__first_notice_on_the_first_screen(
+    browser: Browser, seeded: Seeded, lang: str
+) -> None:
+    with tab(browser, seeded, lang) as page:
+        page.set_viewport_size({"width": NARROW, "height": 640})
+        page.goto(seeded.url("/"))
+        title = page.locator(".notice-list .notice__title").first
+        box = title.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 640, box
+        # The folded filters open with the keyboard and still lead to each kind.
+        summary = page.locator(".kind-filter summary")
+        summary.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(".kind-filter")).to_have_attribute("open", "")
+        expect(page.locator('.kind-filter a[href="/?type=event"]')).to_be_visible()
+
+
+def test_poll__vote_form_comes_before_the_results(browser: Browser, seeded: Seeded) -> None:
+    with tab(browser, seeded, "de") as page:
+        page.goto(seeded.url(f"/notices/{seeded.poll}"))
+        order = page.evaluate(
+            "() => [...document.querySelectorAll('#poll form, #poll .poll-results')]"
+            ".map((el) => el.tagName.toLowerCase())"
+        )
+        assert order == ["form", "ul"]
+
+
+def test_long_title__breaks_with_hyphens_in_its_language(browser: Browser, seeded: Seeded) -> None:
+    with tab(browser, seeded, "en") as page:
+        page.set_viewport_size({"width": NARROW, "height": 640})
+        page.goto(seeded.url(f"/notices/{seeded.notice}"))
+        title = page.locator("h1.notice__title")
+        assert title.evaluate("(el) => el.closest('[lang]').lang") == "de"
+        style = title.evaluate(
+            "(el) => [getComputedStyle(el).hyphens, getComputedStyle(el).wordBreak]"
+        )
+        assert style == ["auto", "normal"]
+        assert sideways_overflow(page) is None
+
+
+def test_printed_notice__leaves_out_calendar_replies_footer_navigation_and_forms(
+    browser: Browser, seeded: Seeded
+) -> None:
+    with tab(browser, seeded, "de") as page:
+        page.goto(seeded.url(f"/notices/{seeded.event}"))
+        expect(page.locator(".calendar-link")).to_be_visible()
+        page.emulate_media(media="print")
+        for hidden in (".calendar-link", "#replies", ".site-footer", "nav", "form", ".poster-link"):
+            for element in page.locator(hidden).all():
+                expect(element).to_be_hidden()
+        expect(page.locator("h1.notice__title")).to_be_visible()
+        expect(page.locator(".print-source")).to_be_visible()
+
+
+def test_audit_log__scrolling_table_is_reached_by_keyboard(
+    browser: Browser, seeded: Seeded
+) -> None:
+    with tab(browser, seeded, "de", staff=True) as page:
+        page.set_viewport_size({"width": NARROW, "height": 640})
+        page.goto(seeded.url("/staff/audit"))
+        region = page.get_by_role("region", name=get_translations("de").gettext("Audit log"))
+        expect(region).to_have_attribute("tabindex", "0")
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if region.evaluate("(el) => el === document.activeElement"):
+                break
+        else:
+            pytest.fail("Tab never reached the audit log's table")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        expect(region).not_to_have_js_property("scrollLeft", 0)
