@@ -102,17 +102,22 @@ def axe_source() -> str:
     return AXE_SCRIPT.read_text(encoding="utf-8")
 
 
-def axe_violations(page: Page, *, contrast: bool = True) -> list[dict[str, Any]]:
+# The WCAG rules whose outcome depends on the layout rather than on the document alone: after
+# a resize of the same document only these can find something new.
+LAYOUT_RULES = ("target-size", "scrollable-region-focusable", "color-contrast")
+
+
+def axe_violations(page: Page, *, layout_only: bool = False) -> list[dict[str, Any]]:
     """Run axe-core's WCAG 2.x A/AA rules on the page as it is now; return the violations.
-    `contrast=False` leaves out the slowest rule, for a second look at the same colours."""
+    `layout_only` runs just the LAYOUT_RULES, for the same document at another width."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(content=axe_source())
     options: dict[str, Any] = {
         "runOnly": {"type": "tag", "values": list(WCAG_TAGS)},
         "resultTypes": ["violations"],
     }
-    if not contrast:
-        options["rules"] = {"color-contrast": {"enabled": False}}
+    if layout_only:
+        options["runOnly"] = {"type": "rule", "values": list(LAYOUT_RULES)}
     result: dict[str, Any] = page.evaluate(
         "(options) => axe.run(document, options)", options
     )
@@ -144,9 +149,9 @@ def small_targets(page: Page) -> list[str]:
     return found
 
 
-def problems(page: Page, *, targets: bool = True, contrast: bool = True) -> list[str]:
+def problems(page: Page, *, targets: bool = True, layout_only: bool = False) -> list[str]:
     """Everything this module checks, as readable lines (empty when the page passes)."""
-    lines = describe_violations(axe_violations(page, contrast=contrast))
+    lines = describe_violations(axe_violations(page, layout_only=layout_only))
     overflow = sideways_overflow(page)
     if overflow:
         lines.append(f"scrolls sideways: {json.dumps(overflow)}")
