@@ -28,7 +28,8 @@ _TARGETS_JS = """
 (minimum) => {
   const bodySize = parseFloat(getComputedStyle(document.body).fontSize);
   const describe = (el) => {
-    const name = el.id ? '#' + el.id : (el.getAttribute('name') ? '[name=' + el.getAttribute('name') + ']' : '');
+    const named = el.getAttribute('name');
+    const name = el.id ? '#' + el.id : (named ? '[name=' + named + ']' : '');
     const text = (el.innerText || el.value || '').trim().slice(0, 30);
     return el.tagName.toLowerCase() + (el.type ? '[type=' + el.type + ']' : '') + name
       + (text ? ' "' + text + '"' : '');
@@ -81,8 +82,9 @@ _OVERFLOW_JS = """
         const inner = child.getBoundingClientRect();
         return inner.right > width + 0.5 || inner.left < -0.5;
       })) {
-        wide.push(el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '')
-          + (el.id ? '#' + el.id : '') + ' ' + Math.round(box.left) + '..' + Math.round(box.right));
+        const classes = el.className ? '.' + String(el.className).split(' ').join('.') : '';
+        wide.push(el.tagName.toLowerCase() + classes + (el.id ? '#' + el.id : '')
+          + ' ' + Math.round(box.left) + '..' + Math.round(box.right));
       }
     }
   }
@@ -118,9 +120,7 @@ def axe_violations(page: Page, *, layout_only: bool = False) -> list[dict[str, A
     }
     if layout_only:
         options["runOnly"] = {"type": "rule", "values": list(LAYOUT_RULES)}
-    result: dict[str, Any] = page.evaluate(
-        "(options) => axe.run(document, options)", options
-    )
+    result: dict[str, Any] = page.evaluate("(options) => axe.run(document, options)", options)
     return list(result["violations"])
 
 

@@ -17,7 +17,6 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -212,17 +211,44 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
         with process:
             process.init()
             process.start()
-            board = LiveBoard(process.base_url, name, ADMIN_USERNAME, process.admin_password, process)
-            notice = _notice_id(process.post(LONG_TITLE, "Alle sind eingeladen.\n\n- Kuchen\n- Musik"))
+            board = LiveBoard(
+                process.base_url, name, ADMIN_USERNAME, process.admin_password, process
+            )
+            notice = _notice_id(
+                process.post(LONG_TITLE, "Alle sind eingeladen.\n\n- Kuchen\n- Musik")
+            )
             start = (datetime.now() + timedelta(days=5)).strftime("%Y-%m-%dT18:00")
             event = _notice_id(
-                _cli(board, "post", "--type", "event", "--title", "Laternenumzug", "--body",
-                     "Wir treffen uns am Spielplatz.", "--start", start, "--place",
-                     "Spielplatz, Nordstraße 1")
+                _cli(
+                    board,
+                    "post",
+                    "--type",
+                    "event",
+                    "--title",
+                    "Laternenumzug",
+                    "--body",
+                    "Wir treffen uns am Spielplatz.",
+                    "--start",
+                    start,
+                    "--place",
+                    "Spielplatz, Nordstraße 1",
+                )
             )
             poll = _notice_id(
-                _cli(board, "post", "--type", "poll", "--title", "Wann soll das Hoffest sein?",
-                     "--body", "Bitte abstimmen.", "--option", "Samstag", "--option", "Sonntag")
+                _cli(
+                    board,
+                    "post",
+                    "--type",
+                    "poll",
+                    "--title",
+                    "Wann soll das Hoffest sein?",
+                    "--body",
+                    "Bitte abstimmen.",
+                    "--option",
+                    "Samstag",
+                    "--option",
+                    "Sonntag",
+                )
             )
             invitation = _cli(board, "staff", "invite", "neu", "--role", "editor").rsplit("/", 1)[1]
             secret = _query(board, "SELECT value FROM settings WHERE key = 'session_secret'")[0][0]
@@ -308,7 +334,9 @@ def audit_pages(page: Page, seeded: Seeded, paths: list[str], lang: str) -> list
         if page.locator("html").get_attribute("lang") != lang.split("-x-")[0] and not (
             lang.split("-x-")[0] == (page.locator("html").get_attribute("lang") or "")[:2]
         ):
-            found.append(f"{path} [{lang}]: html lang is {page.locator('html').get_attribute('lang')}")
+            found.append(
+                f"{path} [{lang}]: html lang is {page.locator('html').get_attribute('lang')}"
+            )
         found += audit_both_widths(page, f"{path} [{lang}]")
     return found
 
@@ -368,8 +396,12 @@ def _fill_invitation(page: Page) -> None:
     page.locator("#password_again").fill("other")
 
 
-PUBLIC_FORMS: dict[str, tuple[Callable[[Seeded], str], str, Callable[[Page], None] | None, float]] = {
-    # name: (path, form selector, fill, seconds to wait before sending)
+# name: (path, form selector, what to fill in, seconds to wait before sending)
+FormCase = tuple[Callable[[Seeded], str], str, Callable[[Page], None] | None, float]
+# What shows that the board refused the input: the error summary, a field's error, a message.
+ERROR_SHOWN = ".error-summary, .field-error, [aria-invalid=true], [role=alert], #poll [role=status]"
+
+PUBLIC_FORMS: dict[str, FormCase] = {
     "submission": (lambda s: "/submit", "main form", _fill_submission, MIN_SECONDS + 0.4),
     "subscription": (lambda s: "/mail", "main form", _fill_mail, MIN_SECONDS + 0.4),
     "sign-in": (lambda s: "/login", "main form", _fill_login, 0),
@@ -387,7 +419,7 @@ def _fill_account(page: Page) -> None:
     page.locator("main input[type=password]").first.fill("wrong password")
 
 
-STAFF_FORMS: dict[str, tuple[Callable[[Seeded], str], str, Callable[[Page], None] | None, float]] = {
+STAFF_FORMS: dict[str, FormCase] = {
     "compose": (lambda s: "/staff/notices/new", "main form.form", _fill_compose, 0),
     "edit": (lambda s: f"/staff/notices/{s.event}/edit", "main form.form", _fill_compose, 0),
     "own account": (lambda s: "/staff/account", "main form.form", _fill_account, 0),
@@ -395,7 +427,7 @@ STAFF_FORMS: dict[str, tuple[Callable[[Seeded], str], str, Callable[[Page], None
 
 
 def audit_error_states(
-    browser: Browser, seeded: Seeded, lang: str, forms: dict, staff: bool  # type: ignore[type-arg]
+    browser: Browser, seeded: Seeded, lang: str, forms: dict[str, FormCase], staff: bool
 ) -> list[str]:
     found = []
     for name, (path, form, fill, wait) in forms.items():
@@ -404,7 +436,7 @@ def audit_error_states(
             page.wait_for_timeout(wait * 1000)
             send_invalid(page, form, fill)
             where = f"{name} form with errors [{lang}] {page.url}"
-            if not page.locator(".error-summary, .field-error, [aria-invalid=true], .flash, h1").count():
+            if not page.locator(ERROR_SHOWN).count():
                 found.append(f"{where}: no error shown")
             found += audit_both_widths(page, where)
     return found

@@ -39,7 +39,6 @@ def de(message: str, **variables: str) -> str:
     return text % variables if variables else text
 
 
-
 @pytest.fixture
 def mail_server() -> Iterator[MailServer]:
     with MailServer() as server:

@@ -12,7 +12,6 @@ from tests.browser.conftest import LiveBoard
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
-
 def sign_in(page: Page, board: LiveBoard) -> None:
     page.goto(board.url("/login"))
     page.get_by_label("Benutzername").fill(board.admin_username)
