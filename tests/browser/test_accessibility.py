@@ -484,6 +484,7 @@ def test_home_on_a_phone__first_notice_on_the_first_screen(
         page.keyboard.press("Enter")
         expect(page.locator(".kind-filter")).to_have_attribute("open", "")
         expect(page.locator('.kind-filter a[href="/?type=event"]')).to_be_visible()
+        assert sideways_overflow(page) is None
 
 
 def test_poll__vote_form_comes_before_the_results(browser: Browser, seeded: Seeded) -> None:
