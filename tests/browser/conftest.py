@@ -125,3 +125,7 @@ def live_board(tmp_path: Path) -> Iterator[LiveBoard]:
             admin_password=process.admin_password,
             process=process,
         )
+
+
+# The seeded board of the accessibility audit and the keyboard walkthroughs (package scope).
+from tests.browser.seeding import seeded  # noqa: E402, F401

@@ -12,11 +12,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from noticeboard.participation.forms import MIN_SECONDS
-from tests.browser.test_accessibility import Seeded, _query, seeded, tab
+from tests.browser.seeding import Seeded, query, tab
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-__all__ = ["seeded"]  # the board of the accessibility audit, seeded again for this module
 
 MAX_TABS = 80
 FORM_WAIT = MIN_SECONDS + 0.4
@@ -75,7 +73,7 @@ def test_keyboard__resident_sends_a_notice(browser: Browser, seeded: Seeded) -> 
         page.keyboard.press("Enter")
         expect(page).to_have_url(seeded.url("/submit?sent=1"))
         expect(page.get_by_role("status")).to_be_visible()
-    rows = _query(seeded.board, "SELECT summary FROM moderation_items ORDER BY id")
+    rows = query(seeded.board, "SELECT summary FROM moderation_items ORDER BY id")
     assert any("Bohrmaschine zu verleihen" in row[0] for row in rows), [r[0] for r in rows]
 
 
@@ -108,7 +106,7 @@ def test_keyboard__resident_subscribes_to_the_news(browser: Browser, seeded: See
         wait_since(served)
         page.keyboard.press("Enter")
         expect(page).to_have_url(seeded.url("/mail?sent=1"))
-    rows = _query(seeded.board, "SELECT email FROM mail_subscribers")
+    rows = query(seeded.board, "SELECT email FROM mail_subscribers")
     assert "familie.kaya@example.org" in [row[0] for row in rows]
 
 
