@@ -85,8 +85,11 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A tab in a fresh browser context (no cookies) that asks for German, as neighbours do."""
-    context = browser.new_context(locale="de-DE")
+    """A tab in a fresh browser context (no cookies) that asks for German, as neighbours do.
+
+    It bypasses the board's Content-Security-Policy so that tests.browser.audit can inject
+    axe-core as a script tag; the policy itself is tested in tests/noticeboard."""
+    context = browser.new_context(locale="de-DE", bypass_csp=True)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     try:
         yield context.new_page()
@@ -122,3 +125,7 @@ def live_board(tmp_path: Path) -> Iterator[LiveBoard]:
             admin_password=process.admin_password,
             process=process,
         )
+
+
+# The seeded board of the accessibility audit and the keyboard walkthroughs (package scope).
+from tests.browser.seeding import seeded  # noqa: E402, F401

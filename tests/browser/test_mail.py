@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from noticeboard.i18n import get_translations
 from noticeboard.participation.forms import MIN_SECONDS
+from tests.browser.audit import assert_accessible
 from tests.browser.conftest import ADMIN_USERNAME, INSTANCE, LiveBoard
 from tests.support.fediverse import wait_until
 from tests.support.processes import BoardProcess, free_port
@@ -37,15 +37,6 @@ CONFIRM = re.compile(r"(http://\S+/mail/confirm/\S+)")
 def de(message: str, **variables: str) -> str:
     text = get_translations("de").gettext(message)
     return text % variables if variables else text
-
-
-def assert_accessible(page: Page) -> None:
-    """axe-core's WCAG 2 A/AA rules find nothing on the page as it is now."""
-    results = Axe().run(
-        page,
-        options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}},
-    )
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.fixture

@@ -4,21 +4,12 @@ rules as shown, the poster link opens a PDF, and staff choose what the weekly sh
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from tests.browser.audit import assert_accessible
 from tests.browser.conftest import LiveBoard
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-def assert_accessible(page: Page) -> None:
-    """axe-core's WCAG 2 A/AA rules find nothing on the page as it is now."""
-    results = Axe().run(
-        page,
-        options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}},
-    )
-    assert results.violations_count == 0, results.generate_report()
 
 
 def sign_in(page: Page, board: LiveBoard) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -456,3 +457,21 @@ def test_stylesheet__has_print_focus_and_motion_rules_and_no_remote_assets() -> 
     assert "@import" not in css
     assert "url(" not in css
     assert (ROOT / "static" / "favicon.svg").read_text(encoding="utf-8").startswith("<svg")
+
+
+PHYSICAL_PROPERTY = re.compile(
+    r"(?:^|[\s;{])((?:margin|padding|border|scroll-margin|scroll-padding)-(?:left|right|top|bottom)"
+    r"(?:-[a-z]+)?|left|right|top|bottom)\s*:",
+    re.MULTILINE,
+)
+PHYSICAL_VALUE = re.compile(r"(?:text-align|float|clear|caption-side)\s*:\s*(?:left|right)\b")
+
+
+def test_stylesheet__uses_logical_properties_so_rtl_pages_mirror() -> None:
+    css = re.sub(
+        r"/\*.*?\*/", "", (ROOT / "static" / "style.css").read_text(encoding="utf-8"), flags=re.S
+    )
+    assert PHYSICAL_PROPERTY.findall(css) == []
+    assert PHYSICAL_VALUE.findall(css) == []
+    assert "word-break: break-all" not in css
+    assert "hyphens: auto" in css
