@@ -24,6 +24,7 @@ from babel.support import Translations
 from markupsafe import Markup
 
 from noticeboard.resources import resource_dir
+from noticeboard.web.assets import static_url
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
@@ -239,4 +240,5 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters["date"] = _date_filter
     env.filters["isodatetime"] = _isodatetime_filter
     env.filters["translate"] = _translate_filter
+    env.globals["static_url"] = static_url  # versioned addresses of static files
     return env
