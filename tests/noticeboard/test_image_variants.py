@@ -236,3 +236,16 @@ def test_rebuild__names_a_picture_whose_file_is_missing_and_exits_1(
 def test_make_variants__refuses_names_that_are_not_ours(tmp_path: Path) -> None:
     with pytest.raises(InvalidImage):
         make_variants("../aushang.sqlite3", tmp_path)
+
+
+def test_static_copy__shows_the_pictures_themselves(board: RunningBoard, tmp_path: Path) -> None:
+    publish_with(board, {"image1": ("a.jpg", jpeg_with_gps((2000, 1000)), "image/jpeg")}, alt1="B")
+    assert "srcset=" in board.new_client().get("/notices/1").text
+    site = tmp_path / "site"
+    result = board.cli("export", "--static", str(site))
+    assert result.returncode == 0, result.stderr
+    for page in (site / "index.html", site / "notices" / "1" / "index.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "srcset=" not in html and "sizes=" not in html, page
+        (src,) = re.findall(r'<img class="notice__image" src="([^"]+)"', html)
+        assert (page.parent / src).resolve().is_file()
