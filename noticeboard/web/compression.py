@@ -93,12 +93,14 @@ class Compression:
         self.minimum_size = minimum_size
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") == "HEAD":
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_headers = Headers(scope=scope)
         encoding = chosen_encoding(request_headers.get("accept-encoding", ""))
-        if "range" in request_headers:  # partial answers keep their byte offsets
+        # HEAD has no body to compress (its headers still say Vary); partial answers keep
+        # their byte offsets
+        if scope.get("method") == "HEAD" or "range" in request_headers:
             encoding = None
         private = is_private(scope)
         await _CompressingSend(send, encoding, private, self.minimum_size).run(

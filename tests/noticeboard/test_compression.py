@@ -128,6 +128,7 @@ def test_not_modified_head_and_ranges_are_not_compressed(board: RunningBoard) ->
     assert "content-encoding" not in again.headers
     head = client.head("/static/style.css", headers={"Accept-Encoding": "br"})
     assert head.status_code == 200 and "content-encoding" not in head.headers
+    assert "Accept-Encoding" in head.headers["vary"]
     part, part_raw = fetch_raw(client, "/static/style.css", "br", Range="bytes=0-99")
     assert part.status_code == 206 and len(part_raw) == 100
     assert "content-encoding" not in part.headers
