@@ -1,4 +1,4 @@
-"""Compressed answers for slow connections: brotli or gzip for text, never for secrets (rule 50).
+"""Compressed answers for slow connections: brotli or gzip for text, never for secrets (rule 51).
 
 Pages, style sheets, ActivityPub documents and feeds shrink to a fifth or less. What is
 compressed already (pictures, PDFs, archives), answers without a body (304, HEAD), partial
@@ -86,7 +86,7 @@ def with_vary(value: str | None, name: str = "Accept-Encoding") -> str:
 
 
 class Compression:
-    """Compress text answers with brotli or gzip, as the client accepts (rule 50)."""
+    """Compress text answers with brotli or gzip, as the client accepts (rule 51)."""
 
     def __init__(self, app: ASGIApp, minimum_size: int = MIN_SIZE) -> None:
         self.app = app

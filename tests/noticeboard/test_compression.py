@@ -1,6 +1,6 @@
 """Compressed answers: brotli or gzip for text, the same content after decoding, `Vary`, and
 nothing compressed that must not be (small bodies, pictures, PDFs, 304, HEAD, ranges, private
-pages: rule 50)."""
+pages: rule 51)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rule 50: answers that carry a secret are never compressed (BREACH).
+"""Rule 51: answers that carry a secret are never compressed (BREACH).
 
 An attacker who can make a signed-in browser load a page that reflects their input (a search
 term) next to a secret (the CSRF token) could read the secret from the length of compressed
@@ -21,7 +21,7 @@ def sent(client: httpx.Client, path: str) -> tuple[httpx.Response, bytes]:
         return response, b"".join(response.iter_raw())
 
 
-def test_rule_50__a_reflected_guess_of_the_csrf_token_does_not_change_the_length(
+def test_rule_51__a_reflected_guess_of_the_csrf_token_does_not_change_the_length(
     board: RunningBoard,
 ) -> None:
     staff = board.login()
@@ -38,7 +38,7 @@ def test_rule_50__a_reflected_guess_of_the_csrf_token_does_not_change_the_length
     assert token.encode() in raw and "content-encoding" not in page.headers
 
 
-def test_rule_50__private_pages_with_tokens_are_sent_uncompressed(board: RunningBoard) -> None:
+def test_rule_51__private_pages_with_tokens_are_sent_uncompressed(board: RunningBoard) -> None:
     staff = board.login()
     for path in ("/staff", "/staff/notices/new", "/", "/notices/1", "/about"):
         response, _ = sent(staff, path)
