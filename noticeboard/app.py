@@ -15,7 +15,6 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from federation.client import FederationClient
@@ -42,6 +41,8 @@ from noticeboard.resources import resource_dir
 from noticeboard.runtime import Runtime, build_runtime
 from noticeboard.serving import redact
 from noticeboard.state import BoardNotInitialised, open_state
+from noticeboard.web.assets import StaticAssets
+from noticeboard.web.compression import Compression
 from noticeboard.web.private import SESSION_COOKIE, NoStore
 
 log = logging.getLogger("noticeboard")
@@ -164,9 +165,10 @@ def create_app(
             await rt.state.close()
 
     return Starlette(
-        routes=[*ROUTES, Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")],
+        routes=[*ROUTES, Mount("/static", app=StaticAssets(STATIC_DIR), name="static")],
         middleware=[
             Middleware(SecurityHeaders, hsts_max_age=config.server.hsts_max_age),
+            Middleware(Compression),
             Middleware(NoStore),
             Middleware(
                 SessionMiddleware,

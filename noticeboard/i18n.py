@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from noticeboard.languages import direction
 from noticeboard.resources import resource_dir
+from noticeboard.web.assets import static_url
 
 # The interface languages, in the order of the language switch. "de-x-simple" is plain German
 # (Einfache Sprache): browsers never ask for it, readers choose it.
@@ -445,4 +446,5 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.filters["direction"] = direction
     env.filters["isodatetime"] = _isodatetime_filter
     env.filters["translate"] = _translate_filter
+    env.globals["static_url"] = static_url  # versioned addresses of static files
     return env

@@ -57,6 +57,7 @@ LINK = re.compile(r'\b(?P<attr>href|src)="(?P<url>[^"]*)"')
 FORM = re.compile(r"<form\b.*?</form>", re.S | re.I)
 AP_LINK = re.compile(r'<link[^>]*type="application/activity\+json"[^>]*>\s*', re.I)
 DEAD_ITEM = re.compile(r"<li>\s*<a(?![^>]*\bhref=)[^>]*>.*?</a>\s*</li>\s*", re.S)  # a menu item
+RESPONSIVE = re.compile(r'\s(?:srcset|sizes)="[^"]*"')  # smaller copies: the copy has the picture
 CSS_URL = re.compile(r"url\((?P<q>[\"']?)(?P<url>[^\"')]+)(?P=q)\)")
 TEXT_TYPES = ("text/html", "text/css")
 MAX_FILES = 100_000
@@ -178,7 +179,7 @@ def _rewrite(crawl: _Crawl, name: str, text: str, kind: str) -> str:
 
     if kind.startswith("text/css"):
         return CSS_URL.sub(lambda m: f"url({relative(m.group('url')) or ''})", text)
-    text = AP_LINK.sub("", FORM.sub("", text))
+    text = RESPONSIVE.sub("", AP_LINK.sub("", FORM.sub("", text)))
 
     def attribute(match: re.Match[str]) -> str:
         new = relative(match.group("url"))

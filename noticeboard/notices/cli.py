@@ -1,4 +1,4 @@
-"""Notices from the command line: post, edit, delete, pin, unpin, done."""
+"""Notices from the command line: post, edit, delete, pin, unpin, done, images rebuild."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from noticeboard.cli.base import (
     UsageError,
     check,
     notice_id_from,
+    subcommands,
     with_state,
 )
 from noticeboard.config import Config
@@ -78,7 +79,13 @@ def register(command: AddCommand) -> dict[str, Handler]:
         ("done", "Mark an offer or request as done; followers get an Update."),
     ):
         _notice_argument(command(name, text))
+    images = subcommands(command("images", "The notices' pictures.", nested=True), "action")
+    rebuild = images(
+        "rebuild", "Make the smaller copies that pictures stored by an older version lack."
+    )
+    rebuild.add_argument("--json", action="store_true", help="print the counts as JSON")
     return {
+        "images": run_images,
         "post": run_post,
         "edit": run_edit,
         "delete": run_delete,
@@ -88,6 +95,17 @@ def register(command: AddCommand) -> dict[str, Handler]:
         "poll-codes": run_poll_codes,
         "translate": run_translate,
     }
+
+
+def run_images(config: Config, args: argparse.Namespace) -> int:
+    made = check(with_state(config, service.make_missing_variants))
+    if args.json:
+        print(json.dumps({**vars(made), "unusable": list(made.unusable)}))
+    else:
+        print(f"Smaller copies made for {made.pictures} picture(s): {made.files} file(s).")
+        for file in made.unusable:
+            print(f"{file}: the stored picture is missing or cannot be read; it is served as is.")
+    return 1 if made.unusable else 0
 
 
 def _notice_argument(parser: Parser) -> None:

@@ -1,4 +1,5 @@
-"""Pictures: checked by their content, stripped of all metadata, resized, stored under new names."""
+"""Pictures: checked by their content, stripped of all metadata, resized, stored under new names,
+with smaller copies (variants) for small screens and slow connections."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ MAX_IMAGES = 4
 MAX_UPLOAD = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # larger images are refused before decoding (decompression bombs)
 MAX_SIDE = 1600
+# Widths of the smaller copies; browsers choose by screen (srcset). Never larger than the picture.
+VARIANT_WIDTHS = (480, 960)
 ALT_MAX = 1500
 # What we accept, by what the bytes are (never by the file name), and what we store.
 FORMATS = {
@@ -25,6 +28,7 @@ FORMATS = {
     "WEBP": ("image/webp", "webp"),
 }
 ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF"}
+KIND_OF_EXTENSION = {extension: kind for kind, (_, extension) in FORMATS.items()}
 
 
 class InvalidImage(ValueError):
@@ -36,6 +40,15 @@ class InvalidImage(ValueError):
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A smaller copy of a picture: `<name>-<width>.<extension>` beside it."""
+
+    file: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class StoredImage:
     file: str
     media_type: str
@@ -43,6 +56,7 @@ class StoredImage:
     height: int
     alt: str
     blurhash: str | None
+    variants: tuple[Variant, ...] = ()
 
 
 def check_alt(alt: str) -> str:
@@ -69,15 +83,63 @@ def store_image(data: bytes, alt: str, media_dir: Path) -> StoredImage:
     image = _pixels_only(image)
     kind = "PNG" if image.mode == "RGBA" else "JPEG"
     media_type, extension = FORMATS[kind]
+    stem = secrets.token_hex(16)
+    name = f"{stem}.{extension}"
+    media_dir.mkdir(parents=True, exist_ok=True)
+    (media_dir / name).write_bytes(_encode(image, kind))
+    variants = _save_variants(image, stem, kind, media_dir)
+    return StoredImage(
+        name, media_type, image.width, image.height, description, _blurhash(image), variants
+    )
+
+
+def make_variants(file: str, media_dir: Path) -> tuple[Variant, ...]:
+    """The smaller copies of a stored picture (one stored before the board made them), made
+    from its pixels as stored, which were cleaned when it came in."""
+    stem, _, extension = file.partition(".")
+    kind = KIND_OF_EXTENSION.get(extension)
+    if kind is None or not is_media_name(file):
+        raise InvalidImage(N_("This file is not a picture we can use."))
+    try:
+        data = (media_dir / file).read_bytes()
+    except OSError:
+        raise InvalidImage(N_("This file is not a picture we can use.")) from None
+    image = _open(data)
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA" if image.mode in ("LA", "PA", "P") else "RGB")
+    return _save_variants(_pixels_only(image), stem, kind, media_dir)
+
+
+def variant_files(file: str) -> list[str]:
+    """The names the smaller copies of a picture may have (to delete them with it)."""
+    stem, _, extension = file.partition(".")
+    return [f"{stem}-{width}.{extension}" for width in VARIANT_WIDTHS]
+
+
+def _save_variants(
+    image: Image.Image, stem: str, kind: str, media_dir: Path
+) -> tuple[Variant, ...]:
+    """Smaller copies of a cleaned picture, each re-encoded from its pixels only (rule 33)."""
+    extension = FORMATS[kind][1]
+    made = []
+    for width in VARIANT_WIDTHS:
+        if width >= image.width:
+            break  # never enlarged
+        height = max(1, round(image.height * width / image.width))
+        small = _pixels_only(image.resize((width, height), Image.Resampling.LANCZOS))
+        name = f"{stem}-{width}.{extension}"
+        (media_dir / name).write_bytes(_encode(small, kind))
+        made.append(Variant(name, width, height))
+    return tuple(made)
+
+
+def _encode(image: Image.Image, kind: str) -> bytes:
     buffer = io.BytesIO()
     if kind == "JPEG":
-        image.save(buffer, "JPEG", quality=85, optimize=True)
+        image.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
     else:
-        image.save(buffer, "PNG", optimize=True)
-    name = f"{secrets.token_hex(16)}.{extension}"
-    media_dir.mkdir(parents=True, exist_ok=True)
-    (media_dir / name).write_bytes(buffer.getvalue())
-    return StoredImage(name, media_type, image.width, image.height, description, _blurhash(image))
+        image.save(buffer, kind, optimize=True)
+    return buffer.getvalue()
 
 
 def _in_srgb(image: Image.Image) -> Image.Image:
@@ -129,10 +191,13 @@ def _blurhash(image: Image.Image) -> str | None:
 
 
 def is_media_name(name: str) -> bool:
-    """Tell whether a path segment is one of our generated file names (nothing else is served)."""
+    """Tell whether a path segment is one of our generated file names, a picture's or one of
+    its variants' (nothing else is served)."""
     stem, _, extension = name.partition(".")
+    stem, dash, width = stem.partition("-")
     return (
         len(stem) == 32
         and all(c in "0123456789abcdef" for c in stem)
-        and extension in {ext for _, ext in FORMATS.values()}
+        and extension in KIND_OF_EXTENSION
+        and (not dash or width in {str(w) for w in VARIANT_WIDTHS})
     )

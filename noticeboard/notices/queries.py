@@ -76,8 +76,9 @@ async def images_of(state: BoardState, notice_ids: Sequence[int]) -> dict[int, l
     return await store.list_images(state.db, notice_ids)
 
 
-async def image_by_file(state: BoardState, file: str) -> Row | None:
-    return await store.get_image_by_file(state.db, file)
+async def media_type_of(state: BoardState, name: str) -> str | None:
+    """The type of a stored picture or of one of its smaller copies."""
+    return await store.get_media_type_by_name(state.db, name)
 
 
 async def translation_languages(state: BoardState, notice_ids: list[int]) -> dict[int, list[str]]:

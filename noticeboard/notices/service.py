@@ -6,6 +6,7 @@ Every use case takes the board's state first and answers `Ok(...)` or `Refused(r
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,13 @@ from noticeboard.network import queries as network_queries
 from noticeboard.network import sharing
 from noticeboard.notices import poll_store, queries, store
 from noticeboard.notices.forms import NoticeDraft, Provenance
-from noticeboard.notices.images import MAX_IMAGES, StoredImage
+from noticeboard.notices.images import (
+    MAX_IMAGES,
+    VARIANT_WIDTHS,
+    InvalidImage,
+    StoredImage,
+    make_variants,
+)
 from noticeboard.notices.kinds import get_kind
 from noticeboard.notices.objects import create_activity, update_activity
 from noticeboard.notices.polls import new_codes
@@ -350,3 +357,36 @@ def _new_notice(
         consent_given=origin.consent_given,
         consent_until=origin.consent_until,
     )
+
+
+@dataclass(frozen=True)
+class VariantsMade:
+    pictures: int  # pictures that got smaller copies
+    files: int  # copies written
+    unusable: tuple[str, ...] = ()  # pictures whose stored file is missing or broken
+
+
+async def make_missing_variants(
+    state: BoardState, limit: int | None = None
+) -> Result[VariantsMade]:
+    """Make the smaller copies that pictures stored before the board made them lack (all of
+    them, or the first `limit`); pages offer them as soon as they are recorded."""
+    media_dir = state.config.data_dir / "media"
+    pictures = files = 0
+    unusable: list[str] = []
+    for row in await store.list_images_with_variant_widths(state.db):
+        have = {int(w) for w in str(row["widths"] or "").split(",") if w}
+        if all(w in have for w in VARIANT_WIDTHS if w < row["width"]):
+            continue
+        if limit is not None and pictures + len(unusable) >= limit:
+            break
+        try:
+            variants = await asyncio.to_thread(make_variants, row["file"], media_dir)
+        except InvalidImage:
+            unusable.append(row["file"])
+            continue
+        async with state.db.transaction() as conn:
+            await store.insert_variants(conn, row["file"], variants)
+        pictures += 1
+        files += len(variants)
+    return Ok(VariantsMade(pictures, files, tuple(unusable)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
@@ -241,6 +242,29 @@ async def insert_images(
             for position, image in enumerate(images)
         ],
     )
+    for image in images:
+        variants = image.get("variants") or ()
+        assert isinstance(variants, tuple | list)
+        await insert_variants(conn, str(image["file"]), variants)
+
+
+async def insert_variants(conn: aiosqlite.Connection, file: str, variants: Sequence[Any]) -> None:
+    """Record a picture's smaller copies (objects with `file`, `width`, `height`)."""
+    await conn.executemany(
+        "INSERT OR IGNORE INTO notice_image_variants (file, variant, width, height) "
+        "VALUES (?, ?, ?, ?)",
+        [(file, v.file, v.width, v.height) for v in variants],
+    )
+
+
+async def list_images_with_variant_widths(db: Database) -> list[Row]:
+    """Every picture of a notice still on the board, with the widths of the copies it has."""
+    return await db.fetchall(
+        "SELECT i.file, i.width, (SELECT group_concat(v.width) FROM notice_image_variants v "
+        "WHERE v.file = i.file) AS widths FROM notice_images i "
+        "JOIN notices n ON n.id = i.notice_id WHERE n.deleted IS NULL "
+        "ORDER BY i.notice_id, i.position"
+    )
 
 
 async def images_in(conn: aiosqlite.Connection, notice_id: int) -> list[Row]:
@@ -257,7 +281,9 @@ async def list_images(db: Database, notice_ids: Sequence[int]) -> dict[int, list
         return {}
     marks = ", ".join("?" for _ in notice_ids)
     rows = await db.fetchall(
-        f"SELECT * FROM notice_images WHERE notice_id IN ({marks}) ORDER BY notice_id, position",
+        "SELECT i.*, (SELECT group_concat(v.variant || ' ' || v.width || ' ' || v.height, ',') "
+        "FROM notice_image_variants v WHERE v.file = i.file) AS variants "
+        f"FROM notice_images i WHERE i.notice_id IN ({marks}) ORDER BY i.notice_id, i.position",
         tuple(notice_ids),
     )
     found: dict[int, list[Row]] = {}
@@ -266,15 +292,33 @@ async def list_images(db: Database, notice_ids: Sequence[int]) -> dict[int, list
     return found
 
 
-async def get_image_by_file(db: Database, file: str) -> Row | None:
-    return await db.fetchone("SELECT * FROM notice_images WHERE file = ?", (file,))
+async def get_media_type_by_name(db: Database, name: str) -> str | None:
+    """The type of a stored picture or of one of its smaller copies, by file name."""
+    row = await db.fetchone(
+        "SELECT media_type FROM notice_images WHERE file = ? UNION ALL "
+        "SELECT i.media_type FROM notice_image_variants v "
+        "JOIN notice_images i ON i.file = v.file WHERE v.variant = ?",
+        (name, name),
+    )
+    return str(row["media_type"]) if row else None
 
 
 async def delete_images(conn: aiosqlite.Connection, notice_id: int) -> list[str]:
-    """Forget a notice's pictures; return their file names so the files can go too."""
+    """Forget a notice's pictures; return their file names (the smaller copies' too) so the
+    files can go too."""
     rows = await images_in(conn, notice_id)
+    variants = await conn.execute_fetchall(
+        "SELECT v.variant FROM notice_image_variants v JOIN notice_images i ON i.file = v.file "
+        "WHERE i.notice_id = ?",
+        (notice_id,),
+    )
+    await conn.execute(
+        "DELETE FROM notice_image_variants WHERE file IN "
+        "(SELECT file FROM notice_images WHERE notice_id = ?)",
+        (notice_id,),
+    )
     await conn.execute("DELETE FROM notice_images WHERE notice_id = ?", (notice_id,))
-    return [r["file"] for r in rows]
+    return [r["file"] for r in rows] + [v["variant"] for v in variants]
 
 
 async def upsert_translation(

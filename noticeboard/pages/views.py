@@ -22,6 +22,10 @@ class ImageView:
     alt: str
     width: int
     height: int
+    srcset: str = ""  # the smaller copies and the picture itself, by width
+
+    # How wide a picture is shown: the page's column (46rem less its padding), or the screen.
+    sizes = "(min-width: 46rem) 44rem, 100vw"
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,19 @@ def _last_day(value: str | None) -> datetime | None:
     return end - timedelta(seconds=1) if end else None
 
 
+def image_view(image: Row, urls: BoardUrls) -> ImageView:
+    """A picture as pages show it, with its smaller copies (if it has them) for `srcset`."""
+    copies = image["variants"] if "variants" in image.keys() else None
+    srcset = ""
+    if copies:
+        sized = sorted((int(w), name) for name, w, _ in (c.split(" ") for c in copies.split(",")))
+        candidates = [*sized, (image["width"], image["file"])]
+        srcset = ", ".join(f"{urls.media(name)} {width}w" for width, name in candidates)
+    return ImageView(
+        urls.media(image["file"]), image["alt"], image["width"], image["height"], srcset
+    )
+
+
 def notice_view(
     row: Row,
     urls: BoardUrls,
@@ -131,9 +148,7 @@ def notice_view(
         place_name=row["place_name"],
         place_address=row["place_address"],
         online_url=row["online_url"],
-        images=tuple(
-            ImageView(urls.media(i["file"]), i["alt"], i["width"], i["height"]) for i in images
-        ),
+        images=tuple(image_view(i, urls) for i in images),
         delivery_total=sum(counts.values()),
         delivery_sent=counts.get("sent", 0),
         delivery_pending=counts.get("pending", 0),
