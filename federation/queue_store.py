@@ -104,11 +104,9 @@ async def list_outbox(db: Database, actor: str, *, before: str | None, limit: in
 
 
 async def count_outbox(db: Database, actor: str) -> int:
-    """Count an actor's public activities."""
-    row = await db.fetchone(
-        "SELECT count(*) AS n FROM outbox_activities WHERE actor = ? AND public = 1", (actor,)
-    )
-    return int(row["n"]) if row else 0
+    """Count an actor's public activities (kept current by triggers, not counted per request)."""
+    row = await db.fetchone("SELECT public FROM outbox_counts WHERE actor = ?", (actor,))
+    return int(row["public"]) if row else 0
 
 
 async def insert_deliveries(
