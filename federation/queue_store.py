@@ -37,6 +37,26 @@ async def insert_inbox_activity(
     return cursor.rowcount > 0
 
 
+async def insert_inbox_activities(
+    conn: aiosqlite.Connection, rows: Sequence[tuple[str, str, str, str]], now: datetime
+) -> set[str]:
+    """Store inbound activities (id, actor, type, body) once; return the ids that were new
+    (replays, and repeats within `rows`, are not)."""
+    ids = list(dict.fromkeys(row[0] for row in rows))
+    marks = ", ".join("?" * len(ids))
+    known = await conn.execute_fetchall(
+        f"SELECT id FROM inbox_activities WHERE id IN ({marks})", ids
+    )
+    new = set(ids) - {row[0] for row in known}
+    stamp = to_db_time(now)
+    await conn.executemany(
+        "INSERT OR IGNORE INTO inbox_activities (id, actor, type, body, received_at, state, "
+        "next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+        [(*row, stamp, stamp) for row in rows],
+    )
+    return new
+
+
 async def list_due_inbox(db: Database, now: datetime, limit: int) -> list[Row]:
     """List stored inbound activities waiting to be processed."""
     return await db.fetchall(
@@ -245,8 +265,17 @@ async def record_failure_day(
 
 async def clear_host_failures(conn: aiosqlite.Connection, host: str) -> None:
     """Forget a host's failures after any successful contact, in either direction."""
-    await conn.execute("DELETE FROM delivery_failure_days WHERE host = ?", (host,))
-    await conn.execute("DELETE FROM unavailable_hosts WHERE host = ?", (host,))
+    await clear_hosts_failures(conn, [host])
+
+
+async def clear_hosts_failures(conn: aiosqlite.Connection, hosts: Iterable[str]) -> None:
+    """Forget the failures of several hosts that were in contact (one statement per table)."""
+    names = sorted(set(hosts))
+    if not names:
+        return
+    marks = ", ".join("?" * len(names))
+    await conn.execute(f"DELETE FROM delivery_failure_days WHERE host IN ({marks})", names)
+    await conn.execute(f"DELETE FROM unavailable_hosts WHERE host IN ({marks})", names)
 
 
 async def list_unavailable_hosts(db: Database) -> list[Row]:
