@@ -179,6 +179,29 @@ async def record_delivery_attempt(
     )
 
 
+async def record_delivery_attempts(
+    conn: aiosqlite.Connection,
+    attempts: Sequence[tuple[int, str, datetime, int | None, str | None, datetime]],
+) -> None:
+    """Record several delivery attempts: (id, state, next attempt, status, error, now)."""
+    await conn.executemany(
+        "UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, "
+        "last_status = ?, last_error = ?, updated = ? WHERE id = ?",
+        [
+            (state, to_db_time(next_at), status, error, to_db_time(now), delivery_id)
+            for delivery_id, state, next_at, status, error, now in attempts
+        ],
+    )
+
+
+async def clear_gone_inboxes(conn: aiosqlite.Connection, inboxes: Iterable[str]) -> None:
+    """Forget earlier 404/410 answers of inboxes that accepted a delivery."""
+    names = sorted(set(inboxes))
+    if names:
+        marks = ", ".join("?" * len(names))
+        await conn.execute(f"DELETE FROM gone_inboxes WHERE inbox IN ({marks})", names)
+
+
 async def delivery_counts(db: Database, activity_ids: Sequence[str]) -> dict[str, dict[str, int]]:
     """Count deliveries per activity and state."""
     if not activity_ids:
