@@ -4,6 +4,8 @@ transaction, each caller learns its own outcome, and nothing is lost or doubled.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from federation import delivery, queue_store
+from federation import inbox as inbox_module
 from federation.database import MIGRATION_DIR, Database
 from federation.delivery import Outcome, Outcomes, next_attempt
-from federation.inbox import Arrivals
+from federation.inbox import Arrivals, Inbox, InboxContext
+from federation.store import RemoteActorRow
 
 pytestmark = pytest.mark.anyio
 
@@ -107,3 +111,53 @@ async def test_outcomes__concurrent_attempts_are_recorded_together(db: Database)
     days = await db.fetchall("SELECT host FROM delivery_failure_days")
     assert [r["host"] for r in days] == ["host2.example"]
     assert len(commits) == 1
+
+
+class Senders:
+    """The resolver as processing uses it: every sender is cached."""
+
+    def __init__(self) -> None:
+        self.actor = RemoteActorRow(
+            ACTOR, "remote.example", "Person", "alice", None, None, f"{ACTOR}/inbox",
+            None, None, None, "{}", "2026-11-02T09:00:00.000000Z",
+        )  # fmt: skip
+
+    async def cached_many(self, ids: object) -> dict[str, RemoteActorRow]:
+        return {ACTOR: self.actor}
+
+    async def cached(self, actor_id: str) -> RemoteActorRow:
+        return self.actor
+
+
+async def test_inbox__new_requests_wait_while_processing_is_behind(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_module, "MAX_UNPROCESSED", 3)
+    inbox = Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
+    release = asyncio.Event()
+    handled: list[str] = []
+
+    async def slow(ctx: InboxContext) -> None:
+        await release.wait()
+        handled.append(ctx.activity["id"])
+
+    inbox.on("Like", slow)
+    for n in range(3):  # accepted, as a verified request would be, and not processed yet
+        like = {"id": f"{ACTOR}/{n}", "type": "Like", "actor": ACTOR}
+        await inbox._store(like, ACTOR, json.dumps(like).encode())
+    loop = asyncio.create_task(inbox.run_forever())
+    unsigned = b'{"id": "%s/x", "type": "Like", "actor": "%s"}' % (ACTOR.encode(), ACTOR.encode())
+    waiting = asyncio.create_task(
+        inbox.receive("/inbox", {"content-type": "application/activity+json"}, unsigned)
+    )
+    await asyncio.sleep(0.2)
+    assert not waiting.done()  # held back while processing is behind
+
+    release.set()
+    answer = await asyncio.wait_for(waiting, 5)
+
+    assert answer.status == 401  # then checked as usual
+    assert handled[:1] == [f"{ACTOR}/0"]
+    loop.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await loop
