@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urldefrag
@@ -196,14 +196,18 @@ class ActorResolver:
         """Return an actor only if it is already cached (no network)."""
         return await store.get_remote_actor(self.db, actor_id)
 
+    async def cached_many(self, actor_ids: Iterable[str]) -> dict[str, RemoteActorRow]:
+        """Return those of the actors that are cached, by id, in one read (no network)."""
+        return await store.remote_actors_by_id(self.db, actor_ids)
+
     async def key_owner(self, key_id: str) -> KeyOwner:
         """Find the actor owning key_id; the actor document must list that very key."""
         return await self._cached_key(key_id) or await self._resolve_key(key_id)
 
     async def _cached_key(self, key_id: str) -> KeyOwner | None:
-        key = await store.get_remote_key(self.db, key_id)
-        if key is not None:
-            actor = await store.get_remote_actor(self.db, key.actor_id)
+        found = await store.get_remote_key_and_owner(self.db, key_id)
+        if found is not None:
+            key, actor = found
             return KeyOwner(actor, (key,)) if actor else None
         actor = await store.get_remote_actor(self.db, key_id)
         keys = await store.list_remote_keys(self.db, key_id) if actor else []

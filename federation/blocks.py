@@ -35,22 +35,24 @@ class Blocks:
         return await self.any_blocked([host])
 
     async def any_blocked(self, hosts: Iterable[str]) -> bool:
-        """Tell whether any of the hosts is refused, with one look at each list."""
-        hosts = list(hosts)
-        domains = [row["domain"] for row in await store.list_blocked_domains(self.db)]
-        if any(_matches(host, domain) for host in hosts for domain in domains):
-            return True
-        if not await store.is_limited(self.db):
-            return False
-        allowed = [row["domain"] for row in await store.list_allowed_domains(self.db)]
-        foreign = [host for host in hosts if host != self.own_host]
-        return not all(any(_matches(host, domain) for domain in allowed) for host in foreign)
+        """Tell whether any of the hosts is refused, with one look at the lists."""
+        return self._refused(list(hosts), await store.block_lists(self.db, []))
 
     async def refuses(self, hosts: Iterable[str], actor_ids: Iterable[str]) -> bool:
-        """Tell whether any host is refused or any of the ids is a blocked account."""
-        if await self.any_blocked(hosts):
+        """Tell whether any host is refused or any of the ids is a blocked account; one read
+        serves both, as every inbound request asks."""
+        lists = await store.block_lists(self.db, sorted({a for a in actor_ids if a}))
+        return bool(lists.blocked_actors) or self._refused(list(hosts), lists)
+
+    def _refused(self, hosts: list[str], lists: store.BlockLists) -> bool:
+        if any(_matches(host, domain) for host in hosts for domain in lists.blocked_domains):
             return True
-        return await store.any_actor_blocked(self.db, [a for a in actor_ids if a])
+        if not lists.limited:
+            return False
+        foreign = [host for host in hosts if host != self.own_host]
+        return not all(
+            any(_matches(host, domain) for domain in lists.allowed_domains) for host in foreign
+        )
 
 
 def _matches(host: str, domain: str) -> bool:

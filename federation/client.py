@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import time
 import zlib
 from collections.abc import (
     AsyncIterator,
@@ -12,7 +13,7 @@ from collections.abc import (
     Mapping,
 )
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import anyio
@@ -95,8 +96,23 @@ class _Hop:
     body: bytes = b""
 
 
+@dataclass
+class _HostPool:
+    """The connections to one host: a small pool of its own, so the bookkeeping of a
+    request never walks the connections and waiting requests of every other host."""
+
+    http: httpx.AsyncClient
+    slot: anyio.Semaphore
+    in_use: int = 0
+    last_used: float = field(default_factory=time.monotonic)
+
+
 class FederationClient:
-    """The process-wide outgoing HTTP client for ActivityPub, WebFinger and NodeInfo."""
+    """The process-wide outgoing HTTP client for ActivityPub, WebFinger and NodeInfo.
+
+    Each host gets its own small connection pool (at most `per_host_connections`), made on
+    first use and closed when idle for `idle_expiry` seconds or when more than `max_hosts`
+    pools are open; every pool connects through the same address guard (rule 8)."""
 
     def __init__(
         self,
@@ -112,7 +128,8 @@ class FederationClient:
         max_depth: int = DEFAULT_MAX_DEPTH,
         max_redirects: int = 5,
         per_host_connections: int = 10,
-        max_connections: int = 100,
+        max_hosts: int = 64,
+        idle_expiry: float = 30.0,
         resolver: Resolver | None = None,
         network_backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
@@ -123,29 +140,37 @@ class FederationClient:
         self._max_depth = max_depth
         self._max_redirects = max_redirects
         self._per_host = per_host_connections
-        self._host_slots: dict[str, anyio.Semaphore] = {}
-        limits = httpx.Limits(
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections // 4,
-            keepalive_expiry=30.0,
+        self._max_hosts = max_hosts
+        self._idle_expiry = idle_expiry
+        self._pools: dict[str, _HostPool] = {}
+        self._swept = time.monotonic()
+        self._limits = httpx.Limits(
+            max_connections=per_host_connections,
+            max_keepalive_connections=per_host_connections,
+            keepalive_expiry=idle_expiry,
         )
-        backend = GuardedNetworkBackend(self.guard, network_backend or httpcore.AnyIOBackend())
+        self._backend = GuardedNetworkBackend(
+            self.guard, network_backend or httpcore.AnyIOBackend()
+        )
+        self._ssl_context = build_ssl_context(ca_bundle)
+        self._timeout = httpx.Timeout(
+            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+        )
+        self._user_agent = user_agent
+
+    def _new_pool(self) -> _HostPool:
         transport = GuardedTransport(
-            ssl_context=build_ssl_context(ca_bundle), limits=limits, network_backend=backend
+            ssl_context=self._ssl_context, limits=self._limits, network_backend=self._backend
         )
         # trust_env=False: an environment proxy would be mounted in front of the guarded transport.
-        self._http = httpx.AsyncClient(
+        http = httpx.AsyncClient(
             transport=transport,
             trust_env=False,
             follow_redirects=False,
-            timeout=httpx.Timeout(
-                connect=connect_timeout,
-                read=read_timeout,
-                write=read_timeout,
-                pool=connect_timeout,
-            ),
-            headers={"User-Agent": user_agent},
+            timeout=self._timeout,
+            headers={"User-Agent": self._user_agent},
         )
+        return _HostPool(http, anyio.Semaphore(self._per_host))
 
     async def __aenter__(self) -> FederationClient:
         return self
@@ -155,7 +180,25 @@ class FederationClient:
 
     async def aclose(self) -> None:
         """Close the pooled connections; called once by the app's lifespan on shutdown."""
-        await self._http.aclose()
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.http.aclose()
+
+    async def _close_idle(self, *, room_for_one: bool = False) -> None:
+        """Close pools unused for `idle_expiry` seconds, and the least recently used idle
+        ones beyond `max_hosts`."""
+        now = time.monotonic()
+        idle = sorted(
+            ((key, pool) for key, pool in self._pools.items() if pool.in_use == 0),
+            key=lambda item: item[1].last_used,
+        )
+        excess = len(self._pools) + room_for_one - self._max_hosts
+        for key, pool in idle:
+            if excess <= 0 and now - pool.last_used < self._idle_expiry:
+                break
+            del self._pools[key]
+            excess -= 1
+            await pool.http.aclose()
 
     async def get_json(
         self, url: str, *, sign: Signer | None = None, accept: str = ACTIVITY_ACCEPT
@@ -201,8 +244,8 @@ class FederationClient:
         request_headers = {"Content-Type": ACTIVITY_CONTENT_TYPE, **(headers or {})}
         with self._total_limit(url):
             target = self._checked_url(url)
-            async with self._host_slot(target):
-                response = await self._send("POST", target, body, request_headers, sign)
+            async with self._host_slot(target) as http:
+                response = await self._send(http, "POST", target, body, request_headers, sign)
                 try:
                     if response.status_code in _REDIRECT_STATUSES:
                         location = response.headers.get("location", "")
@@ -240,8 +283,8 @@ class FederationClient:
         self, url: httpx.URL, sign: Signer | None, accept: str, type_ok: Callable[[str], bool]
     ) -> _Hop:
         headers = {"Accept": accept, "Accept-Encoding": "gzip"}
-        async with self._host_slot(url):
-            response = await self._send("GET", url, None, headers, sign)
+        async with self._host_slot(url) as http:
+            response = await self._send(http, "GET", url, None, headers, sign)
             try:
                 status = response.status_code
                 if status in _REDIRECT_STATUSES:
@@ -264,6 +307,7 @@ class FederationClient:
 
     async def _send(
         self,
+        http: httpx.AsyncClient,
         method: str,
         url: httpx.URL,
         body: bytes | None,
@@ -273,9 +317,9 @@ class FederationClient:
         all_headers = dict(headers)
         if sign is not None:
             all_headers.update(sign(method, str(url), body))
-        request = self._http.build_request(method, url, headers=all_headers, content=body)
+        request = http.build_request(method, url, headers=all_headers, content=body)
         with _transport_errors(url):
-            return await self._http.send(request, stream=True)
+            return await http.send(request, stream=True)
 
     async def _read_body(self, response: httpx.Response, limit: int, *, truncate: bool) -> bytes:
         declared = response.headers.get("content-length")
@@ -351,17 +395,28 @@ class FederationClient:
             ) from exc
 
     @asynccontextmanager
-    async def _host_slot(self, url: httpx.URL) -> AsyncIterator[None]:
-        key = _httpx_authority(url)
-        slot = self._host_slots.get(key)
-        if slot is None:
-            slot = self._host_slots[key] = anyio.Semaphore(self._per_host)
+    async def _host_slot(self, url: httpx.URL) -> AsyncIterator[httpx.AsyncClient]:
+        """The host's pool, with one of its `per_host_connections` slots held."""
+        key = f"{url.scheme}://{_httpx_authority(url)}"
+        if key not in self._pools:
+            await self._sweep(room_for_one=True)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = self._new_pool()
+        pool.in_use += 1
         try:
-            async with slot:
-                yield
+            async with pool.slot:
+                yield pool.http
         finally:
-            if slot.value == self._per_host and slot.statistics().tasks_waiting == 0:
-                self._host_slots.pop(key, None)
+            pool.in_use -= 1
+            pool.last_used = time.monotonic()
+        await self._sweep()
+
+    async def _sweep(self, *, room_for_one: bool = False) -> None:
+        full = len(self._pools) + room_for_one > self._max_hosts
+        if full or time.monotonic() - self._swept >= min(1.0, self._idle_expiry):
+            self._swept = time.monotonic()
+            await self._close_idle(room_for_one=room_for_one)
 
 
 def _httpx_authority(url: httpx.URL) -> str:

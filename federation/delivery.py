@@ -32,6 +32,9 @@ DAYS_TO_UNAVAILABLE = 7
 # An inbox that answers 404/410 this many times is gone: its followers are dropped.
 GONE_ANSWERS_TO_DROP = 3
 PER_HOST_CONCURRENCY = 4
+# Requests under way at once over all hosts: enough to keep a fan-out busy, few enough that
+# the event loop still serves pages in between.
+MAX_IN_FLIGHT = 64
 BATCH = 200
 SHUTDOWN_GRACE = 5.0
 
@@ -140,6 +143,95 @@ async def enqueue_to_followers(
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """One attempt's result, as it is recorded."""
+
+    delivery: queue_store.Delivery
+    decision: Decision
+    status: int | None
+    error: str | None
+    now: datetime
+
+
+class Outcomes:
+    """Records attempts with group commit: the outcomes that arrive while one transaction is
+    written go into the next, together. A fan-out to thousands of inboxes then takes a few
+    transactions rather than one per delivery; each attempt still returns only once its
+    outcome is committed, so a crash resends at most what was not recorded."""
+
+    MAX_GROUP = 500
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._waiting: list[tuple[Outcome, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, outcome: Outcome) -> None:
+        """Record one outcome; return when it is committed."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((outcome, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        await done
+
+    async def _write(self) -> None:
+        while self._waiting:
+            group = self._waiting[: self.MAX_GROUP]
+            del self._waiting[: self.MAX_GROUP]
+            try:
+                await self._commit([outcome for outcome, _ in group])
+            except Exception as exc:
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _, done in group:
+                if not done.done():
+                    done.set_result(None)
+
+    async def _commit(self, outcomes: list[Outcome]) -> None:
+        sent = [o for o in outcomes if o.decision.state == "sent"]
+        async with self.db.transaction() as conn:
+            await queue_store.record_delivery_attempts(
+                conn,
+                [
+                    (
+                        o.delivery.id,
+                        o.decision.state,
+                        o.decision.next_attempt,
+                        o.status,
+                        o.error,
+                        o.now,
+                    )
+                    for o in outcomes
+                ],
+            )
+            answered = {o.delivery.host for o in sent}
+            accepted = {o.delivery.inbox for o in sent}
+            await queue_store.clear_hosts_failures(conn, answered)
+            await queue_store.clear_gone_inboxes(conn, accepted)
+            # A host or inbox that accepted a delivery in this group is alive, whatever else
+            # it answered at the same moment.
+            for o in outcomes:
+                if o.decision.state == "sent":
+                    continue
+                if o.status in (404, 410):
+                    if o.delivery.inbox in accepted:
+                        continue
+                    dropped = await queue_store.record_gone_inbox(
+                        conn, o.delivery.inbox, o.now, GONE_ANSWERS_TO_DROP
+                    )
+                    if dropped:
+                        log.info(
+                            "inbox %s is gone: dropped %d followers", o.delivery.inbox, dropped
+                        )
+                elif o.decision.state in ("pending", "dead") and o.delivery.host not in answered:
+                    await queue_store.record_failure_day(
+                        conn, o.delivery.host, o.now, DAYS_TO_UNAVAILABLE
+                    )
+
+
+@dataclass(frozen=True)
 class SigningKey:
     key_id: str
     private_key: PrivateKey
@@ -169,6 +261,8 @@ class DeliveryWorker:
         self.idle_poll = idle_poll
         self._wake = asyncio.Event()
         self._busy_hosts: set[str] = set()
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._outcomes = Outcomes(db)
 
     def wake(self) -> None:
         """Ask the worker to look for due deliveries now."""
@@ -228,7 +322,7 @@ class DeliveryWorker:
         limit = asyncio.Semaphore(PER_HOST_CONCURRENCY)
 
         async def one(delivery: queue_store.Delivery, refused: str | None) -> None:
-            async with limit:
+            async with limit, self._in_flight:
                 await self._attempt(delivery, refused)
 
         try:
@@ -268,27 +362,8 @@ class DeliveryWorker:
                 delivery.inbox,
                 error or decision.reason,
             )
-        async with self.db.transaction() as conn:
-            await queue_store.record_delivery_attempt(
-                conn,
-                delivery.id,
-                decision.state,
-                decision.next_attempt,
-                status,
-                None if decision.state == "sent" else (error or decision.reason)[:500],
-                now,
-            )
-            if decision.state == "sent":
-                await queue_store.clear_host_failures(conn, delivery.host)
-                await queue_store.clear_gone_inbox(conn, delivery.inbox)
-            elif status in (404, 410):
-                dropped = await queue_store.record_gone_inbox(
-                    conn, delivery.inbox, now, GONE_ANSWERS_TO_DROP
-                )
-                if dropped:
-                    log.info("inbox %s is gone: dropped %d followers", delivery.inbox, dropped)
-            elif decision.state in ("pending", "dead"):
-                await queue_store.record_failure_day(conn, delivery.host, now, DAYS_TO_UNAVAILABLE)
+        error_text = None if decision.state == "sent" else (error or decision.reason)[:500]
+        await self._outcomes.record(Outcome(delivery, decision, status, error_text, now))
 
     async def _post(
         self, delivery: queue_store.Delivery, key: SigningKey

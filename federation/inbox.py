@@ -19,7 +19,7 @@ from federation.actors import ActorError, ActorResolver, KeyOwner
 from federation.database import Database
 from federation.hosts import HostError, canonical_host
 from federation.jsonsafe import JsonError, parse_json_object
-from federation.keys import load_public_key
+from federation.keys import PublicKeyCache
 from federation.store import RemoteActorRow, RemoteKey
 from federation.vocab import Json, as_list, get_id, get_type
 
@@ -30,6 +30,14 @@ ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "applicati
 MAX_BODY = 1_048_576
 MAX_PROCESS_ATTEMPTS = 8
 MAX_LIST = 1000
+# Requests checked against the database at once. The rest wait in memory rather than in the
+# database's queue, where processing would have to wait behind every one of them.
+MAX_CHECKING = 8
+# While the processing loop runs and this many accepted activities wait for it, new requests
+# wait (at most PROCESSING_WAIT seconds) until it has taken one: under load, accepting and
+# processing take turns, so the backlog stays short and is gone soon after the load.
+MAX_UNPROCESSED = 100
+PROCESSING_WAIT = 3.0
 UNSIGNED = "request is not signed"
 
 
@@ -95,6 +103,12 @@ class Inbox:
         self.is_blocked = is_blocked
         self._handlers: dict[str, Handler] = {}
         self._wake = asyncio.Event()
+        self._keys = PublicKeyCache()
+        self._arrivals = Arrivals(db, clock)
+        self._checking = asyncio.Semaphore(MAX_CHECKING)
+        self._processing = False  # whether run_forever is running
+        self._unprocessed = 0  # accepted since start and not processed yet
+        self._progress = asyncio.Event()
 
     def on(self, type_: str, handler: Handler) -> None:
         """Register the handler for one activity type."""
@@ -112,7 +126,9 @@ class Inbox:
         shape = _check_shape(activity)
         if shape:
             return InboxResult(400, shape)
-        return await self._authenticate_and_store(target, headers, body, activity)
+        await self._let_processing_catch_up()
+        async with self._checking:
+            return await self._authenticate_and_store(target, headers, body, activity)
 
     async def _authenticate_and_store(
         self, target: str, headers: Mapping[str, str], body: bytes, activity: Json
@@ -153,7 +169,7 @@ class Inbox:
             parsed.key_id,
             actor_id,
             lambda key: proofs.verify_proof(
-                parsed, load_public_key(key.public_key_pem), self.clock()
+                parsed, self._keys.load(key.id, key.public_key_pem), self.clock()
             ),
         )
         if isinstance(verdict, InboxResult):
@@ -203,7 +219,7 @@ class Inbox:
     ) -> str | None:
         result = httpsig.verify_signature(
             parsed,
-            load_public_key(key.public_key_pem),
+            self._keys.load(key.id, key.public_key_pem),
             body,
             self.clock(),
             expected_host=self.own_host,
@@ -212,15 +228,22 @@ class Inbox:
 
     async def _store(self, activity: Json, actor_id: str, body: bytes) -> InboxResult:
         type_ = get_type(activity) or ""
-        async with self.db.transaction() as conn:
-            new = await queue_store.insert_inbox_activity(
-                conn, activity["id"], actor_id, type_, body.decode("utf-8"), self.clock()
-            )
-            await queue_store.clear_host_failures(conn, canonical_host(actor_id))
+        row = (activity["id"], actor_id, type_, body.decode("utf-8"))
+        new = await self._arrivals.store(row)
         if not new:
             return InboxResult(202, "already received")
+        self._unprocessed += 1
         self._wake.set()
         return InboxResult(202, "accepted")
+
+    async def _let_processing_catch_up(self) -> None:
+        if not self._processing:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(PROCESSING_WAIT):
+                while self._unprocessed >= MAX_UNPROCESSED:
+                    self._progress.clear()
+                    await self._progress.wait()
 
     def wake(self) -> None:
         """Ask the processing loop to look for due activities now."""
@@ -228,6 +251,14 @@ class Inbox:
 
     async def run_forever(self, poll: float = 5.0) -> None:
         """Process stored activities as they arrive; poll for retries that come due."""
+        self._processing = True
+        try:
+            await self._run(poll)
+        finally:
+            self._processing = False
+            self._progress.set()
+
+    async def _run(self, poll: float) -> None:
         while True:
             self._wake.clear()
             try:
@@ -244,19 +275,31 @@ class Inbox:
     async def process_due(self, limit: int = 50) -> int:
         """Dispatch stored activities to their handlers; failures are retried, then kept."""
         rows = await queue_store.list_due_inbox(self.db, self.clock(), limit)
+        # Verified on receipt, so cached: one read for the senders of the whole batch.
+        senders = await self.resolver.cached_many(row["actor"] for row in rows)
         for row in rows:
-            await self._process(row["id"], row["actor"], json.loads(row["body"]), row["attempts"])
+            activity = json.loads(row["body"])
+            sender = senders.get(row["actor"])
+            await self._process(row["id"], row["actor"], activity, row["attempts"], sender)
+            self._unprocessed = max(0, self._unprocessed - 1)
+            self._progress.set()
         return len(rows)
 
     async def _process(
-        self, activity_id: str, actor_id: str, activity: Json, attempts: int
+        self,
+        activity_id: str,
+        actor_id: str,
+        activity: Json,
+        attempts: int,
+        sender: RemoteActorRow | None = None,
     ) -> None:
         now = self.clock()
         handler = self._handlers.get(get_type(activity) or "")
         ctx: InboxContext | None = None
         try:
-            # Verified on receipt, so cached; a deleted actor must not need a fetch.
-            actor = await self.resolver.cached(actor_id) or await self.resolver.get(actor_id)
+            # A deleted actor must not need a fetch.
+            actor = sender or await self.resolver.cached(actor_id)
+            actor = actor or await self.resolver.get(actor_id)
             ctx = InboxContext(activity, actor, self.db, self.resolver, now)
             if handler:
                 await handler(ctx)
@@ -280,6 +323,58 @@ class Inbox:
             await queue_store.finish_inbox_activity(
                 conn, activity_id, "failed" if final else "pending", reason[:500], now + delay
             )
+
+
+ArrivalRow = tuple[str, str, str, str]  # id, actor, type, body
+
+
+class Arrivals:
+    """Stores verified activities with group commit: the requests that arrive while one
+    transaction is written wait for the next, and it stores them all at once. Under load the
+    inbox takes the writing lock once per group rather than once per request, so processing
+    gets its turns, and each request costs no commit of its own. A request still answers
+    only after its row is committed."""
+
+    MAX_GROUP = 200
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._waiting: list[tuple[ArrivalRow, asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def store(self, row: ArrivalRow) -> bool:
+        """Store one activity; tell whether it was new (a replay is not)."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((row, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await done
+
+    async def _write(self) -> None:
+        while self._waiting:
+            group = self._waiting[: self.MAX_GROUP]
+            del self._waiting[: self.MAX_GROUP]
+            try:
+                new = await self._commit([row for row, _ in group])
+            except BaseException as exc:
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(exc if isinstance(exc, Exception) else RuntimeError())
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for row, done in group:
+                if not done.done():
+                    done.set_result(row[0] in new)
+                new.discard(row[0])  # a second copy in the same group is a replay
+
+    async def _commit(self, rows: list[ArrivalRow]) -> set[str]:
+        hosts = {canonical_host(actor) for _, actor, _, _ in rows}
+        async with self.db.transaction() as conn:
+            new = await queue_store.insert_inbox_activities(conn, rows, self.clock())
+            await queue_store.clear_hosts_failures(conn, hosts)
+        return new
 
 
 def _first_valid(owner: KeyOwner, check: Callable[[RemoteKey], str | None]) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -46,3 +47,26 @@ def public_key_to_pem(key: PrivateKey | PublicKeyTypes) -> str:
 def load_public_key(pem: str) -> PublicKeyTypes:
     """Load a public key from a remote actor's publicKeyPem."""
     return serialization.load_pem_public_key(pem.encode("ascii"))
+
+
+class PublicKeyCache:
+    """Parsed public keys by key id, kept while the key's PEM stays the same: a key fetched
+    again with a new PEM (rotation) replaces the old one. Parsing a PEM on every signed
+    request costs more than verifying the signature."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._keys: OrderedDict[str, tuple[str, PublicKeyTypes]] = OrderedDict()
+
+    def load(self, key_id: str, pem: str) -> PublicKeyTypes:
+        """Return the parsed key for this id and PEM, parsing it only when new or changed."""
+        cached = self._keys.get(key_id)
+        if cached is not None and cached[0] == pem:
+            self._keys.move_to_end(key_id)
+            return cached[1]
+        key = load_public_key(pem)
+        self._keys[key_id] = (pem, key)
+        self._keys.move_to_end(key_id)
+        while len(self._keys) > self.size:
+            self._keys.popitem(last=False)
+        return key

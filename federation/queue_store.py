@@ -37,6 +37,26 @@ async def insert_inbox_activity(
     return cursor.rowcount > 0
 
 
+async def insert_inbox_activities(
+    conn: aiosqlite.Connection, rows: Sequence[tuple[str, str, str, str]], now: datetime
+) -> set[str]:
+    """Store inbound activities (id, actor, type, body) once; return the ids that were new
+    (replays, and repeats within `rows`, are not)."""
+    ids = list(dict.fromkeys(row[0] for row in rows))
+    marks = ", ".join("?" * len(ids))
+    known = await conn.execute_fetchall(
+        f"SELECT id FROM inbox_activities WHERE id IN ({marks})", ids
+    )
+    new = set(ids) - {row[0] for row in known}
+    stamp = to_db_time(now)
+    await conn.executemany(
+        "INSERT OR IGNORE INTO inbox_activities (id, actor, type, body, received_at, state, "
+        "next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+        [(*row, stamp, stamp) for row in rows],
+    )
+    return new
+
+
 async def list_due_inbox(db: Database, now: datetime, limit: int) -> list[Row]:
     """List stored inbound activities waiting to be processed."""
     return await db.fetchall(
@@ -104,11 +124,9 @@ async def list_outbox(db: Database, actor: str, *, before: str | None, limit: in
 
 
 async def count_outbox(db: Database, actor: str) -> int:
-    """Count an actor's public activities."""
-    row = await db.fetchone(
-        "SELECT count(*) AS n FROM outbox_activities WHERE actor = ? AND public = 1", (actor,)
-    )
-    return int(row["n"]) if row else 0
+    """Count an actor's public activities (kept current by triggers, not counted per request)."""
+    row = await db.fetchone("SELECT public FROM outbox_counts WHERE actor = ?", (actor,))
+    return int(row["public"]) if row else 0
 
 
 async def insert_deliveries(
@@ -159,6 +177,29 @@ async def record_delivery_attempt(
         "last_status = ?, last_error = ?, updated = ? WHERE id = ?",
         (state, to_db_time(next_attempt), status, error, to_db_time(now), delivery_id),
     )
+
+
+async def record_delivery_attempts(
+    conn: aiosqlite.Connection,
+    attempts: Sequence[tuple[int, str, datetime, int | None, str | None, datetime]],
+) -> None:
+    """Record several delivery attempts: (id, state, next attempt, status, error, now)."""
+    await conn.executemany(
+        "UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, "
+        "last_status = ?, last_error = ?, updated = ? WHERE id = ?",
+        [
+            (state, to_db_time(next_at), status, error, to_db_time(now), delivery_id)
+            for delivery_id, state, next_at, status, error, now in attempts
+        ],
+    )
+
+
+async def clear_gone_inboxes(conn: aiosqlite.Connection, inboxes: Iterable[str]) -> None:
+    """Forget earlier 404/410 answers of inboxes that accepted a delivery."""
+    names = sorted(set(inboxes))
+    if names:
+        marks = ", ".join("?" * len(names))
+        await conn.execute(f"DELETE FROM gone_inboxes WHERE inbox IN ({marks})", names)
 
 
 async def delivery_counts(db: Database, activity_ids: Sequence[str]) -> dict[str, dict[str, int]]:
@@ -247,8 +288,17 @@ async def record_failure_day(
 
 async def clear_host_failures(conn: aiosqlite.Connection, host: str) -> None:
     """Forget a host's failures after any successful contact, in either direction."""
-    await conn.execute("DELETE FROM delivery_failure_days WHERE host = ?", (host,))
-    await conn.execute("DELETE FROM unavailable_hosts WHERE host = ?", (host,))
+    await clear_hosts_failures(conn, [host])
+
+
+async def clear_hosts_failures(conn: aiosqlite.Connection, hosts: Iterable[str]) -> None:
+    """Forget the failures of several hosts that were in contact (one statement per table)."""
+    names = sorted(set(hosts))
+    if not names:
+        return
+    marks = ", ".join("?" * len(names))
+    await conn.execute(f"DELETE FROM delivery_failure_days WHERE host IN ({marks})", names)
+    await conn.execute(f"DELETE FROM unavailable_hosts WHERE host IN ({marks})", names)
 
 
 async def list_unavailable_hosts(db: Database) -> list[Row]:

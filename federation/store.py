@@ -347,6 +347,43 @@ async def list_allowed_domains(db: Database) -> list[Row]:
     return await db.fetchall("SELECT * FROM allowed_domains ORDER BY domain")
 
 
+@dataclass(frozen=True)
+class BlockLists:
+    """What a block check needs, read at once: blocked domains, whether federation is limited
+    and to which domains, and which of the given accounts are blocked."""
+
+    blocked_domains: tuple[str, ...]
+    limited: bool
+    allowed_domains: tuple[str, ...]
+    blocked_actors: frozenset[str]
+
+
+async def block_lists(db: Database, actor_ids: Sequence[str]) -> BlockLists:
+    """Read the block lists (and whether any of `actor_ids` is blocked) in one query."""
+    marks = ", ".join("?" * len(actor_ids))
+    actors = (
+        f"UNION ALL SELECT 'actor', actor_id FROM blocked_actors WHERE actor_id IN ({marks}) "
+        if actor_ids
+        else ""
+    )
+    rows = await db.fetchall(
+        "SELECT 'blocked' AS list, domain AS value FROM blocked_domains "
+        "UNION ALL SELECT 'limited', NULL FROM federation_policy WHERE id = 1 AND limited "
+        "UNION ALL SELECT 'allowed', domain FROM allowed_domains "
+        "WHERE (SELECT limited FROM federation_policy WHERE id = 1) " + actors,
+        tuple(actor_ids),
+    )
+    found: dict[str, list[str]] = {"blocked": [], "limited": [], "allowed": [], "actor": []}
+    for row in rows:
+        found[row["list"]].append(row["value"])
+    return BlockLists(
+        tuple(found["blocked"]),
+        bool(found["limited"]),
+        tuple(found["allowed"]),
+        frozenset(found["actor"]),
+    )
+
+
 async def is_limited(db: Database) -> bool:
     """Whether only allowed domains may federate ("limited federation")."""
     row = await db.fetchone("SELECT limited FROM federation_policy WHERE id = 1")
@@ -408,6 +445,24 @@ async def get_remote_key(db: Database, key_id: str) -> RemoteKey | None:
     """Return a cached remote key by its own id."""
     row = await db.fetchone("SELECT * FROM remote_keys WHERE id = ?", (key_id,))
     return RemoteKey(**dict(row)) if row else None
+
+
+async def get_remote_key_and_owner(
+    db: Database, key_id: str
+) -> tuple[RemoteKey, RemoteActorRow | None] | None:
+    """Return a cached remote key by its own id and its cached owner, in one query."""
+    row = await db.fetchone(
+        "SELECT k.id AS key_id_, k.actor_id AS key_actor_, k.public_key_pem AS key_pem_, a.* "
+        "FROM remote_keys k LEFT JOIN remote_actors a ON a.id = k.actor_id WHERE k.id = ?",
+        (key_id,),
+    )
+    if row is None:
+        return None
+    key = RemoteKey(row["key_id_"], row["key_actor_"], row["key_pem_"])
+    if row["id"] is None:
+        return key, None
+    actor = {name: row[name] for name in RemoteActorRow.__dataclass_fields__}
+    return key, RemoteActorRow(**actor)
 
 
 async def list_remote_keys(db: Database, actor_id: str) -> list[RemoteKey]:

@@ -38,6 +38,9 @@ class FederationConfig:
     allow_private: frozenset[str] = frozenset()
     ca_bundle: str | None = None
     approve_followers: bool = False
+    # Signed POSTs one client address may send to the inboxes per minute; a server delivering
+    # a busy relay's traffic or a large board's fan-out may need more.
+    inbox_rate_limit: int = 300
 
 
 @dataclass(frozen=True)
@@ -325,6 +328,7 @@ def _federation(raw: Any) -> FederationConfig:
         allow_private=frozenset(canonical_host(a) for a in allow),
         ca_bundle=ca_bundle,
         approve_followers=_flag(raw, "approve_followers"),
+        inbox_rate_limit=int(_number(raw, "federation", "inbox_rate_limit", 300, 1, 1_000_000)),
     )
 
 

@@ -119,7 +119,7 @@ def build_runtime(opened: BoardState, client: FederationClient) -> Runtime:
         inbox=inbox,
         worker=worker,
         renderer=Renderer(state.config, state.urls, state.clock),
-        limits=Limits(),
+        limits=Limits(inbox=RateLimiter(limit=state.config.federation.inbox_rate_limit, window=60)),
         mail=MailSender(state.db, state.config.mail, state.clock) if state.config.mail else None,
     )
 

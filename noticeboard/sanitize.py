@@ -5,11 +5,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import MutableMapping
-from functools import partial
+from functools import cache, partial
+from typing import TYPE_CHECKING
 
-import bleach
-from bleach.linkifier import LinkifyFilter
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    import bleach
 
 # Close to what Mastodon keeps (security rule 18); no svg, math, style, forms or raw-text tags.
 ALLOWED_TAGS = frozenset(
@@ -54,14 +56,27 @@ def _set_rel(
     return attrs
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=_allowed_attribute,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],
-)
+@cache
+def _cleaner() -> bleach.Cleaner:
+    # Imported on first use: bleach and html5lib are large, and pages never clean anything.
+    import bleach
+    from bleach.linkifier import LinkifyFilter
+
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=_allowed_attribute,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],
+    )
+
+
+@cache
+def _text_cleaner() -> bleach.Cleaner:
+    import bleach
+
+    return bleach.Cleaner(tags=set(), strip=True)
 
 
 # Control characters (but tab, line feed, carriage return), lone surrogates and the two
@@ -76,7 +91,7 @@ def strip_controls(text: str) -> str:
 
 def clean_html(html: str, *, limit: int = MAX_HTML) -> Markup:
     """Sanitise HTML with the allowlist; truncate first, never after (rule 19)."""
-    return Markup(_cleaner.clean(strip_controls(html[:limit])))
+    return Markup(_cleaner().clean(strip_controls(html[:limit])))
 
 
 def clean_text(text: str | None, *, limit: int = MAX_TEXT) -> str:
@@ -84,5 +99,5 @@ def clean_text(text: str | None, *, limit: int = MAX_TEXT) -> str:
     if not text:
         return ""
     # The result is plain text (templates escape it), so entities bleach added are undone.
-    plain = html.unescape(bleach.clean(strip_controls(text[:limit]), tags=set(), strip=True))
+    plain = html.unescape(_text_cleaner().clean(strip_controls(text[:limit])))
     return strip_controls(plain)  # an entity such as &#11; unescapes to a control character

@@ -173,9 +173,8 @@ async def outbox(request: Request) -> Response:
     state = runtime(request).state
     if not _is_board(request):
         return _text(404, "no such actor")
-    total = await queries.count_outbox(state)
     if "page" not in request.query_params:
-        return _first_page_link(state.urls.outbox, total)
+        return _first_page_link(state.urls.outbox, await queries.count_outbox(state))
     rows = await queries.outbox_page(state, request.query_params.get("before"), PAGE_SIZE)
     items = [{k: v for k, v in json.loads(r["body"]).items() if k != "@context"} for r in rows]
     return _page(request, state.urls.outbox, items, [r["published"] for r in rows])

@@ -8,11 +8,14 @@ import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-
-import blurhash
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from noticeboard.i18n import N_
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow and blurhash are imported where a picture is stored: pages only link to the files.
 
 MAX_IMAGES = 4
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -73,6 +76,8 @@ def store_image(data: bytes, alt: str, media_dir: Path) -> StoredImage:
     description = check_alt(alt)
     if len(data) > MAX_UPLOAD:
         raise InvalidImage(N_("The picture is too large (at most 10 MB)."))
+    from PIL import ImageOps
+
     image = _open(data)
     image = ImageOps.exif_transpose(image)  # keep the orientation, drop the EXIF data itself
     image = _in_srgb(image)
@@ -145,6 +150,8 @@ def _encode(image: Image.Image, kind: str) -> bytes:
 def _in_srgb(image: Image.Image) -> Image.Image:
     """The picture's colours moved into sRGB, which browsers assume when there is no profile,
     so that the profile itself (it may name the camera or the editor) can go (rule 33)."""
+    from PIL import ImageCms
+
     icc = image.info.get("icc_profile")
     if not icc or image.mode not in ("RGB", "RGBA", "CMYK", "L"):
         return image
@@ -161,10 +168,14 @@ def _in_srgb(image: Image.Image) -> Image.Image:
 def _pixels_only(image: Image.Image) -> Image.Image:
     """A new image of the same pixels and nothing else: Pillow writes back what `info` holds
     (a JPEG comment, the ICC profile, XMP, PNG text), and a fresh image holds nothing."""
+    from PIL import Image
+
     return Image.frombytes(image.mode, image.size, image.tobytes())
 
 
 def _open(data: bytes) -> Image.Image:
+    from PIL import Image, UnidentifiedImageError
+
     unusable = InvalidImage(N_("This file is not a picture we can use."))
     bombs = (Image.DecompressionBombError, Image.DecompressionBombWarning)
     with warnings.catch_warnings():
@@ -185,6 +196,8 @@ def _open(data: bytes) -> Image.Image:
 
 
 def _blurhash(image: Image.Image) -> str | None:
+    import blurhash
+
     small = image.convert("RGB").resize((32, 32))
     pixels = [[small.getpixel((x, y)) for x in range(32)] for y in range(32)]
     return str(blurhash.encode(pixels, components_x=4, components_y=3))

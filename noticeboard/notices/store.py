@@ -376,6 +376,9 @@ async def list_translations(db: Database, notice_id: int) -> list[Row]:
     )
 
 
+SEARCH_CANDIDATES = 500
+
+
 async def search_notices(
     db: Database,
     match: str,
@@ -385,23 +388,29 @@ async def search_notices(
     until: datetime | None = None,
     limit: int = 50,
 ) -> list[Row]:
-    """Full-text search over current and archived notices, best matches first."""
-    sql = (
-        "SELECT n.* FROM notice_search s JOIN notices n ON n.id = s.rowid "
-        "WHERE notice_search MATCH ? AND n.deleted IS NULL"
-    )
-    params: list[object] = [match]
+    """Full-text search over current and archived notices, best matches first.
+
+    Only the newest SEARCH_CANDIDATES matches are ranked: a word in most notices would
+    otherwise cost a relevance score for every one of them. Deleted notices are not in the
+    index (its update trigger leaves them out)."""
+    filters, params = "", [match]
     if kind:
-        sql += " AND n.kind = ?"
+        filters += " AND n.kind = ?"
         params.append(kind)
     if since:
-        sql += " AND n.published >= ?"
+        filters += " AND n.published >= ?"
         params.append(to_db_time(since))
     if until:
-        sql += " AND n.published < ?"
+        filters += " AND n.published < ?"
         params.append(to_db_time(until))
-    sql += " ORDER BY bm25(notice_search, 5.0, 1.0, 2.0), n.published DESC LIMIT ?"
-    return await db.fetchall(sql, (*params, limit))
+    join = " JOIN notices n ON n.id = s.rowid" if filters else ""
+    sql = (
+        "SELECT n.* FROM (SELECT s.rowid AS id, bm25(notice_search, 5.0, 1.0, 2.0) AS score "
+        f"FROM notice_search s{join} WHERE notice_search MATCH ?{filters} "
+        "ORDER BY s.rowid DESC LIMIT ?) c JOIN notices n ON n.id = c.id "
+        "WHERE n.deleted IS NULL ORDER BY c.score, n.published DESC LIMIT ?"
+    )
+    return await db.fetchall(sql, (*params, SEARCH_CANDIDATES, limit))
 
 
 KEPT_ON_EDIT = frozenset(

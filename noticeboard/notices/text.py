@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from noticeboard.sanitize import clean_html, clean_text
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_markdown.disable(["image", "heading", "table"], ignoreInvalid=True)
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    # Imported on first use: only publishing and editing need Markdown, not the pages.
+    from markdown_it import MarkdownIt
+
+    markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    markdown.disable(["image", "heading", "table"], ignoreInvalid=True)
+    return markdown
 
 
 def plain_summary(html: str | None, *, limit: int = 140) -> str:
@@ -22,7 +33,7 @@ def plain_summary(html: str | None, *, limit: int = 140) -> str:
 
 def render_markdown(text: str) -> Markup:
     """Turn the staff's Markdown into the sanitised HTML that pages and federation share."""
-    return clean_html(_markdown.render(text))
+    return clean_html(_markdown().render(text))
 
 
 def hashtag_name(category: str) -> str:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from icalendar import Calendar, Event, vGeo
 
 from federation.database import Row, from_db_time
 from noticeboard import __version__
 from noticeboard.config import Config
 from noticeboard.urls import BoardUrls
 
+if TYPE_CHECKING:
+    from icalendar import Event
+
 
 def events_calendar(rows: list[Row], config: Config, urls: BoardUrls, *, name: str) -> bytes:
     """Build a VCALENDAR with one VEVENT per event, times in the board's time zone."""
+    from icalendar import Calendar  # on first use: only calendar downloads need it
+
     calendar = Calendar()
     calendar.add("prodid", f"-//Aushang//Aushang {__version__}//DE")
     calendar.add("version", "2.0")
@@ -29,6 +33,8 @@ def events_calendar(rows: list[Row], config: Config, urls: BoardUrls, *, name: s
 
 
 def _event(row: Row, config: Config, urls: BoardUrls) -> Event:
+    from icalendar import Event, vGeo
+
     zone = ZoneInfo(config.timezone)
     url = urls.notice(row["id"])
     event = Event()

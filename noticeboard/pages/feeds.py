@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from feedgen.feed import FeedGenerator
-
 from federation.database import Row, from_db_time
 from noticeboard.config import Config
 from noticeboard.i18n import get_translations
@@ -16,6 +14,8 @@ def atom_feed(
     rows: list[Row], config: Config, urls: BoardUrls, *, kind: Kind | None, self_url: str
 ) -> bytes:
     """Build an Atom 1.0 feed (RFC 4287) of notices, newest first."""
+    from feedgen.feed import FeedGenerator  # on first use: feedgen loads lxml
+
     gettext = get_translations(config.language).gettext
     feed = FeedGenerator()
     feed.id(self_url)

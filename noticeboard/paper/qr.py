@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import segno
 from markupsafe import Markup
 
 
 def qr_svg(address: str, *, label: str) -> Markup:
     """An SVG QR code for an address, sized by the print CSS; `label` names it for screen
     readers (the address itself is always printed beside it)."""
+    import segno  # on first use: only printed pages draw QR codes
+
     code = segno.make(address, error="m", micro=False)
     svg = code.svg_inline(scale=1, border=2, dark="#000", light="#fff", omitsize=True)
     return Markup(

@@ -770,14 +770,31 @@ async def test_client__limits_concurrent_requests_per_host(harness: Harness) -> 
     remote = harness.remote
     remote.routes["/n"] = json_route(note(remote, "/n"))
     remote.routes["/slow"] = slow_route(0.3)
-    async with harness.client(per_host_connections=1) as client:
+    async with harness.client(per_host_connections=1, idle_expiry=0) as client:
         async with anyio.create_task_group() as group:
             group.start_soon(_ignore_failure, client.get_json(remote.url("/slow")))
             await anyio.sleep(0.1)
             started = time.monotonic()
             await client.get_json(remote.url("/n"))
             assert time.monotonic() - started > 0.15
-        assert client._host_slots == {}
+        assert client._pools == {}  # an idle host's pool is closed
+
+
+@pytest.mark.anyio
+async def test_client__keeps_a_pool_per_host_and_closes_the_oldest_idle_ones(
+    harness: Harness,
+) -> None:
+    remote = harness.remote
+    remote.routes["/n"] = json_route(note(remote, "/n"))
+    async with harness.client(max_hosts=1) as client:
+        await client.get_json(remote.url("/n"))
+        await client.get_json(remote.url("/n"))
+        assert list(client._pools) == [f"http://127.0.0.1:{remote.port}"]
+        assert harness.backend.connects == [("127.0.0.1", remote.port)]  # kept alive
+        other = remote.url("/n").replace("127.0.0.1", "localhost")
+        with pytest.raises(FetchError):
+            await client.get_json(other)  # another host: its own pool, the idle one closes
+        assert list(client._pools) == [other.rsplit("/", 1)[0]]
 
 
 async def _ignore_failure(fetch: Awaitable[object]) -> None:

@@ -213,3 +213,12 @@ def test_config__environment_is_read_from_os_environ_by_default(
     monkeypatch.setenv("AUSHANG_NAME", "Aus der Umgebung")
 
     assert load_config(INSTANCE).name == "Aus der Umgebung"
+
+
+def test_config__inbox_rate_limit_is_configurable_and_checked(tmp_path: Path) -> None:
+    assert load().federation.inbox_rate_limit == 300
+    path = write(tmp_path, MINIMAL + "[federation]\ninbox_rate_limit = 1200\n")
+    assert load(path).federation.inbox_rate_limit == 1200
+    assert load(path, AUSHANG_FEDERATION_INBOX_RATE_LIMIT="50").federation.inbox_rate_limit == 50
+    with pytest.raises(ConfigError, match="federation.inbox_rate_limit"):
+        load(path, AUSHANG_FEDERATION_INBOX_RATE_LIMIT="0")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from federation.database import Database, migration_files
+from federation.database import Database, migration_files, utcnow
 from noticeboard.backups.store import integrity_problems
 from noticeboard.state import MIGRATIONS
 
@@ -210,3 +210,39 @@ def test_upgrade__daily_figures_start_with_the_follower_counts_kept_so_far(
         ("servers", "2026-11-29", 12),
         ("servers", "2026-11-30", 13),
     ]
+
+
+def test_upgrade__an_old_outbox_keeps_its_total(tmp_path: Path) -> None:
+    """The outbox's totalItems is kept in a table since federation/0007; a board from before
+    counts the public activities it already had, and every later one."""
+    from federation import queue_store
+
+    actor = "https://board.example/users/board"
+    path = tmp_path / "old.sqlite3"
+    upto = next(i for i, (name, _) in enumerate(ALL) if name == "federation/0007_speed.sql")
+    build(path, upto, tmp_path / "migrations")
+    with closing(sqlite3.connect(path)) as conn, conn:
+        for n, public in enumerate((1, 1, 1, 0)):
+            conn.execute(
+                "INSERT INTO outbox_activities (id, actor, type, body, public, published) "
+                "VALUES (?, ?, 'Create', '{}', ?, ?)",
+                (f"{actor}/activities/{n}", actor, public, f"2026-01-0{n + 1}T00:00:00.000000Z"),
+            )
+
+    migrate(path, list(MIGRATIONS))
+
+    async def totals() -> tuple[int, int, int]:
+        db = Database(path)
+        await db.connect()
+        try:
+            before = await queue_store.count_outbox(db, actor)
+            async with db.transaction() as conn:
+                await queue_store.insert_outbox_activity(
+                    conn, f"{actor}/activities/new", actor, "Create", None, "{}", utcnow()
+                )
+            page = await queue_store.list_outbox(db, actor, before=None, limit=20)
+            return before, await queue_store.count_outbox(db, actor), len(page)
+        finally:
+            await db.close()
+
+    assert asyncio.run(totals()) == (3, 4, 4)

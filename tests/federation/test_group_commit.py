@@ -1,0 +1,163 @@
+"""Group commit in the inbox and the delivery worker: what arrives together is written in one
+transaction, each caller learns its own outcome, and nothing is lost or doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from federation import delivery, queue_store
+from federation import inbox as inbox_module
+from federation.database import MIGRATION_DIR, Database
+from federation.delivery import Outcome, Outcomes, next_attempt
+from federation.inbox import Arrivals, Inbox, InboxContext
+from federation.store import RemoteActorRow
+
+pytestmark = pytest.mark.anyio
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+ACTOR = "https://remote.example/users/alice"
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(tmp_path / "db.sqlite3")
+    await database.connect()
+    await database.migrate([("federation", MIGRATION_DIR)])
+    yield database
+    await database.close()
+
+
+async def count_commits(db: Database) -> list[str]:
+    commits: list[str] = []
+
+    def trace(sql: str) -> None:
+        if sql.upper().startswith("COMMIT"):
+            commits.append(sql)
+
+    async with db.transaction() as conn:  # the writing connection
+        await conn.set_trace_callback(trace)
+    commits.clear()  # this transaction's own
+    return commits
+
+
+async def test_arrivals__concurrent_activities_share_a_commit_and_replays_are_told(
+    db: Database,
+) -> None:
+    arrivals = Arrivals(db, lambda: NOW)
+    async with db.transaction() as conn:  # one stored before: a replay
+        await queue_store.insert_inbox_activities(conn, [(f"{ACTOR}/0", ACTOR, "Like", "{}")], NOW)
+    commits = await count_commits(db)
+    rows = [(f"{ACTOR}/{n}", ACTOR, "Like", "{}") for n in range(6)]
+    rows.append((f"{ACTOR}/3", ACTOR, "Like", "{}"))  # the same activity twice at once
+
+    answers = await asyncio.gather(*(arrivals.store(row) for row in rows))
+
+    assert answers == [False, True, True, True, True, True, False]
+    stored = await db.fetchall("SELECT id FROM inbox_activities ORDER BY id")
+    assert [r["id"] for r in stored] == [f"{ACTOR}/{n}" for n in range(6)]
+    assert len(commits) == 1
+
+
+async def test_arrivals__clear_the_failures_of_the_senders_host(db: Database) -> None:
+    async with db.transaction() as conn:
+        for day in range(delivery.DAYS_TO_UNAVAILABLE):
+            await queue_store.record_failure_day(
+                conn, "remote.example", NOW.replace(day=1 + day), delivery.DAYS_TO_UNAVAILABLE
+            )
+    assert await queue_store.list_unavailable_hosts(db)
+
+    await Arrivals(db, lambda: NOW).store((f"{ACTOR}/1", ACTOR, "Like", "{}"))
+
+    assert await queue_store.list_unavailable_hosts(db) == []
+
+
+async def test_outcomes__concurrent_attempts_are_recorded_together(db: Database) -> None:
+    inboxes = [f"https://host{n}.example/inbox" for n in range(5)]
+    activity = {
+        "id": "https://board.example/a/1",
+        "type": "Create",
+        "actor": "https://board.example/u",
+    }
+    async with db.transaction() as conn:
+        await delivery.enqueue(conn, activity, inboxes, NOW)
+    due = await queue_store.list_due_deliveries(db, NOW, 10)
+    answers = {inboxes[0]: 202, inboxes[1]: 410, inboxes[2]: 500, inboxes[3]: 202, inboxes[4]: 202}
+    commits = await count_commits(db)
+    outcomes = Outcomes(db)
+
+    await asyncio.gather(
+        *(
+            outcomes.record(
+                Outcome(d, next_attempt(0, answers[d.inbox], NOW), answers[d.inbox], None, NOW)
+            )
+            for d in due
+        )
+    )
+
+    rows = await db.fetchall("SELECT inbox, state, attempts, last_status FROM deliveries")
+    by_inbox = {r["inbox"]: (r["state"], r["attempts"], r["last_status"]) for r in rows}
+    assert by_inbox[inboxes[0]] == ("sent", 1, 202)
+    assert by_inbox[inboxes[1]][1:] == (1, 410)
+    assert by_inbox[inboxes[2]] == ("pending", 1, 500)
+    gone = await db.fetchall("SELECT inbox FROM gone_inboxes")
+    assert [r["inbox"] for r in gone] == [inboxes[1]]
+    days = await db.fetchall("SELECT host FROM delivery_failure_days")
+    assert [r["host"] for r in days] == ["host2.example"]
+    assert len(commits) == 1
+
+
+class Senders:
+    """The resolver as processing uses it: every sender is cached."""
+
+    def __init__(self) -> None:
+        self.actor = RemoteActorRow(
+            ACTOR, "remote.example", "Person", "alice", None, None, f"{ACTOR}/inbox",
+            None, None, None, "{}", "2026-11-02T09:00:00.000000Z",
+        )  # fmt: skip
+
+    async def cached_many(self, ids: object) -> dict[str, RemoteActorRow]:
+        return {ACTOR: self.actor}
+
+    async def cached(self, actor_id: str) -> RemoteActorRow:
+        return self.actor
+
+
+async def test_inbox__new_requests_wait_while_processing_is_behind(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_module, "MAX_UNPROCESSED", 3)
+    inbox = Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
+    release = asyncio.Event()
+    handled: list[str] = []
+
+    async def slow(ctx: InboxContext) -> None:
+        await release.wait()
+        handled.append(ctx.activity["id"])
+
+    inbox.on("Like", slow)
+    for n in range(3):  # accepted, as a verified request would be, and not processed yet
+        like = {"id": f"{ACTOR}/{n}", "type": "Like", "actor": ACTOR}
+        await inbox._store(like, ACTOR, json.dumps(like).encode())
+    loop = asyncio.create_task(inbox.run_forever())
+    unsigned = b'{"id": "%s/x", "type": "Like", "actor": "%s"}' % (ACTOR.encode(), ACTOR.encode())
+    waiting = asyncio.create_task(
+        inbox.receive("/inbox", {"content-type": "application/activity+json"}, unsigned)
+    )
+    await asyncio.sleep(0.2)
+    assert not waiting.done()  # held back while processing is behind
+
+    release.set()
+    answer = await asyncio.wait_for(waiting, 5)
+
+    assert answer.status == 401  # then checked as usual
+    assert handled[:1] == [f"{ACTOR}/0"]
+    loop.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await loop
