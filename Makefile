@@ -43,8 +43,9 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete
 
+# End-to-end benchmarks (not part of `make test`): BENCH_ARGS=--quick, --json PATH; see README.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

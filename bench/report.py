@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# Metrics where a smaller figure is better (for the direction of a change).
-LOWER_IS_BETTER = ("ms", "s", "MB", "CPU µs/activity")
+# Units where a smaller figure is better (for the direction of a change).
+LOWER_IS_BETTER = ("ms", "s", "MB", "µs/activity")
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def compare(old_path: Path, new_path: Path) -> str:
             rows.append((f.scenario, f.metric, "-", _number(f.board), "new", "-", "-", ""))
             continue
         change = (f.board - was.board) / was.board * 100 if was.board else math.nan
-        lower = f.metric.endswith(LOWER_IS_BETTER)
+        lower = f.metric.split()[-1] in LOWER_IS_BETTER
         better = change < 0 if lower else change > 0
         if math.isnan(change):
             better = False
