@@ -17,11 +17,13 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bench import load, seed
 from bench.report import Figure
@@ -83,7 +85,7 @@ class Run:
         self.plan, self.work, self.cache, self.use_wrk = plan, work, cache, use_wrk
         self.figures: list[Figure] = []
         self.peers: Process | None = None
-        self.signers: dict[str, object] = {}
+        self.signers: dict[str, rsa.RSAPrivateKey] = {}
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -268,8 +270,8 @@ class Run:
         path = f"/users/{seed.USERNAME}/inbox"
         url = f"http://{HOST}:{port}{path}"
         names = list(self.signers)
-        requests = []
-        for number in range(count):
+
+        def one(number: int) -> bytes:
             name = names[number % len(names)]
             actor = f"{self.key_server}/users/{name}"
             note = f"{actor}/statuses/{uuid.uuid4().hex}"
@@ -282,15 +284,18 @@ class Run:
                             "published": now.strftime("%Y-%m-%dT%H:%M:%SZ")}}
             ).encode()  # fmt: skip
             headers = httpsig.sign_request(
-                "POST", url, body, f"{actor}#main-key", self.signers[name], now,  # type: ignore[arg-type]
+                "POST", url, body, f"{actor}#main-key", self.signers[name], now,
                 {"Content-Type": "application/activity+json"},
             )  # fmt: skip
-            requests.append(load.post_request(f"{HOST}:{port}", path, headers, body))
-        return requests
+            return load.post_request(f"{HOST}:{port}", path, headers, body)
+
+        # OpenSSL releases the GIL while signing: two threads use both cores.
+        with ThreadPoolExecutor(2) as pool:
+            return list(pool.map(one, range(count), chunksize=256))
 
     def inbox(self, board: Process, db: Path) -> None:
         say("signed inbox")
-        expected = int(4000 * self.plan.inbox_seconds)
+        expected = int(3000 * self.plan.inbox_seconds)  # more than the bare app takes here
         rate, cpu, backlog = Pair(), Pair(), Pair()
         for port in (BOARD_PORT, BARE_PORT):  # fetch the keys once before measuring
             warm = iter(self.signed_requests(port, 20))
@@ -389,15 +394,23 @@ class Run:
                 helper.proc.stdin.write(b"go\n")
                 helper.proc.stdin.flush()
 
-            took, page, peak, missing = asyncio.run(self.during_fanout(BARE_PORT, helper, go))
+            limit = 4 * self.plan.fanout_limit  # the baseline does not stall, it may be slow
+            took, page, peak, missing = asyncio.run(
+                self.during_fanout(BARE_PORT, helper, go, limit)
+            )
             if missing:
-                raise RuntimeError(f"the bare fan-out missed {missing} deliveries")
+                say(f"  the bare fan-out had {missing} deliveries left after {took:.0f} s")
+            helper.proc.wait(timeout=limit)  # its late deliveries must not count for the board
             return took, page, peak
         finally:
             helper.stop()
 
     async def during_fanout(
-        self, page_port: int, sender: Process, start: Callable[[], None]
+        self,
+        page_port: int,
+        sender: Process,
+        start: Callable[[], None],
+        limit: float | None = None,
     ) -> tuple[float, float, float, int]:
         """Seconds until the sinks have all deliveries, the home page's p99 meanwhile, the
         sender's peak RSS, and how many deliveries were missing when the time was up."""
@@ -412,7 +425,7 @@ class Run:
         peak = sender.memory()
         started = time.perf_counter()
         await asyncio.to_thread(start)
-        deadline = started + self.plan.fanout_limit
+        deadline = started + (limit or self.plan.fanout_limit)
         while (count := await asyncio.to_thread(sink_count)) < want:
             peak = max(peak, sender.memory())
             if time.perf_counter() > deadline:
