@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 # Units where a smaller figure is better (for the direction of a change).
-LOWER_IS_BETTER = ("ms", "s", "MB", "µs/activity")
+LOWER_IS_BETTER = ("ms", "s", "MB", "µs/activity", "×")
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,7 @@ class Run:
         self.figures: list[Figure] = []
         self.peers: Process | None = None
         self.signers: dict[str, rsa.RSAPrivateKey] = {}
+        self.outbox_p50: dict[tuple[int, int], Pair] = {}
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -135,10 +136,26 @@ class Run:
             self.startup()
             for size in self.plan.sizes:
                 self.size(size)
+            self.outbox_growth()
         finally:
             if self.peers:
                 self.peers.stop()
         return self.figures
+
+    def outbox_growth(self) -> None:
+        """How much slower the outbox's first page is on the largest board than on the
+        smallest: keyset paging keeps it flat."""
+        small, large = min(self.plan.sizes), max(self.plan.sizes)
+        for connections in (1, 50):
+            low, high = self.outbox_p50[(small, connections)], self.outbox_p50[(large, connections)]
+            growth = Pair(
+                [_median(high.board) / _median(low.board)],
+                [_median(high.bare) / _median(low.bare)],
+            )
+            self.add(
+                f"outbox first page {large // 1000}k ÷ {small // 1000}k c{connections}",
+                "×", growth, "≤ 2×", lambda b, r: b <= 2,
+            )  # fmt: skip
 
     def start_peers(self) -> None:
         from federation.keys import generate_private_key, private_key_to_pem, public_key_to_pem
@@ -249,6 +266,7 @@ class Run:
         for connections in (1, 50):
             _, p50, _ = self.measure(outbox + "?page=true", connections, AP)
             self.add(f"outbox first page {label} c{connections}", "p50 ms", p50)
+            self.outbox_p50[(size, connections)] = p50
         rate, p50, _ = self.measure(outbox, 50, AP)
         self.add(f"outbox collection {label} c50", "req/s", rate)
         self.add(f"outbox collection {label} c50", "p50 ms", p50)
