@@ -362,7 +362,7 @@ class Run:
         inbox_file = self.work / "inboxes.json"
         inbox_file.write_text(json.dumps(inboxes))
         seconds, p99, rss = Pair(), Pair(), Pair()
-        stalled = False
+        stalled, missing = False, 0
         for number in range(self.plan.fanout_repetitions):
             if stalled:  # late deliveries would be counted in the next round
                 break
@@ -391,7 +391,10 @@ class Run:
                 say(f"  the board's fan-out stalled: {missing} missing after {took:.0f} s")
                 stalled = True
         client.close()
-        self.add("fan-out 2,000 followers / 200 servers", "s", seconds, "≥ 0.6× bare speed",
+        target = "≥ 0.6× bare speed"
+        if stalled:
+            target += f" (stalled: {missing} undelivered)"
+        self.add("fan-out 2,000 followers / 200 servers", "s", seconds, target,
                  lambda b, r: not stalled and r is not None and r <= 1 / 0.6)  # fmt: skip
         self.add("home page during fan-out c10", "p99 ms", p99, "< 100 ms", lambda b, r: b < 100)
         self.add("RSS peak during fan-out", "MB", rss, "≤ 100 MB", lambda b, r: b <= 100)
