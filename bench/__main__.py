@@ -56,12 +56,13 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)  # fmt: skip
     plan = scenarios.QUICK if args.quick else scenarios.FULL
     started = time.perf_counter()
+    measured = report.commit()
     figures = scenarios.run(plan, args.cache, use_wrk, keep=args.keep)
     print(report.table(figures))
     mode = "quick" if args.quick else "full"
     print(f"\n{mode} run, load generator {generator}, {time.perf_counter() - started:.0f} s")
     if args.json:
-        report.write_json(args.json, figures, mode, generator)
+        report.write_json(args.json, figures, mode, generator, measured)
     missed = any(f.passed is False for f in figures)
     return 3 if args.strict and missed else 0
 

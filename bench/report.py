@@ -74,9 +74,12 @@ def commit() -> str:
         return "unknown"
 
 
-def write_json(path: Path, figures: list[Figure], mode: str, load_generator: str) -> None:
+def write_json(
+    path: Path, figures: list[Figure], mode: str, load_generator: str, at: str | None = None
+) -> None:
+    """All figures as JSON, with the commit measured (`at`, read when the run began)."""
     document = {
-        "commit": commit(),
+        "commit": at or commit(),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": mode,
         "machine": {"cpus": _cpus(), "python": platform.python_version(),
