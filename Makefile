@@ -53,8 +53,9 @@ en-messages: $(STAMP)
 	$(BIN)/python tools/fill_translations.py --copy-ids locales/en/LC_MESSAGES/messages.po
 	$(BIN)/python tools/fill_translations.py --copy-ids locales/en/LC_MESSAGES/staff.po
 
+# End-to-end benchmarks (not part of `make test`): BENCH_ARGS=--quick, --json PATH; see README.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
