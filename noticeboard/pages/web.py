@@ -12,6 +12,7 @@ from starlette.routing import Route
 import noticeboard.web.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation.database import Row
 from noticeboard.activitypub.documents import PROFILE_FIELD_LABELS
+from noticeboard.groups import queries as groups
 from noticeboard.i18n import N_
 from noticeboard.network import queries as network
 from noticeboard.notices import queries as notices
@@ -66,6 +67,7 @@ async def home(request: Request) -> Response:
         current_kind=kind,
         feed_url=f"/feed/{kind}.atom" if kind else "/feed.atom",
         ap_alternate=state.urls.actor,
+        groups=[] if before or kind else await groups.list_groups(state),
     )
 
 
