@@ -18,7 +18,14 @@ from tests.support.fediverse import Fediverse, RemoteActor
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
+class Mark:
+    """Where the fake fediverse's record of POSTs stood (documents stay served)."""
+
+    position = 0
+
+
 def create_group(board: RunningBoard, handle: str = "garten", *extra: str) -> str:
+    Mark.position = 0
     result = board.cli(
         "groups", "create", handle, "--name", "Gemeinschaftsgarten",
         "--summary", "Wir gärtnern zusammen im Hof.", "--meets", "Jeden Dienstag ab 17 Uhr",
@@ -74,12 +81,6 @@ def join(board: RunningBoard, actor: RemoteActor, group: str) -> None:
     board.drain()
 
 
-class Mark:
-    """Where the fake fediverse's record of POSTs stood (documents stay served)."""
-
-    position = 0
-
-
 def forget(fediverse: Fediverse) -> None:
     Mark.position = len(fediverse.remote.posts())
 
@@ -102,7 +103,6 @@ def signed_key_ids(fediverse: Fediverse, type_: str) -> list[str]:
 
 @pytest.fixture
 def group(board: RunningBoard) -> str:
-    Mark.position = 0
     return create_group(board)
 
 
