@@ -62,8 +62,7 @@ CREATE TABLE staff_new (
   role TEXT NOT NULL CHECK (role IN ('owner', 'editor', 'moderator', 'group_leader')),
   active INTEGER NOT NULL DEFAULT 1,
   created TEXT NOT NULL,
-  group_id INTEGER REFERENCES groups (id),
-  CHECK ((role = 'group_leader') = (group_id IS NOT NULL))
+  group_id INTEGER REFERENCES groups (id)  -- a group leader's one group
 );
 INSERT INTO staff_new (id, username, password_hash, role, active, created)
   SELECT id, username, password_hash, role, active, created FROM staff;

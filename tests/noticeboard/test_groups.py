@@ -12,7 +12,7 @@ import pytest
 
 from federation import httpsig
 from federation.keys import load_public_key
-from tests.noticeboard.boards import AP_JSON, RunningBoard, csrf_token
+from tests.noticeboard.boards import AP_JSON, RunningBoard
 from tests.support.fediverse import Fediverse, RemoteActor
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
