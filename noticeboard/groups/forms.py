@@ -182,12 +182,3 @@ def _occurrence(start: datetime, rule: str, index: int) -> datetime | None:
 def _days_in(year: int, month: int) -> int:
     following = datetime(year + month // 12, month % 12 + 1, 1)
     return (following - timedelta(days=1)).day
-
-
-def ical_rule(rule: str) -> dict[str, object] | None:
-    """The iCalendar RRULE of a repeat rule, for the board's calendar."""
-    return {
-        "weekly": {"freq": "weekly"},
-        "biweekly": {"freq": "weekly", "interval": 2},
-        "monthly": {"freq": "monthly"},
-    }.get(rule)

@@ -2,7 +2,7 @@
 
 A group is its own Group actor on the board's host with its own key; its members are the
 followers of that actor (federation's followers table, keyed by the group's actor id). What a
-leader may do is limited to the leader's one group (SECURITY.md, rule 52).
+leader may do is limited to the leader's one group (SECURITY.md, rule 50).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ FORM_FIELDS = (
 
 def requires_group(*roles: str) -> Callable[[Endpoint], Endpoint]:
     """Guard a group's staff page (path parameter `handle`): one of the board roles named, or
-    the leader of exactly this group; a leader has no other right (SECURITY.md, rule 52)."""
+    the leader of exactly this group; a leader has no other right (SECURITY.md, rule 50)."""
 
     def wrap(endpoint: Endpoint) -> Endpoint:
         async def guarded(request: Request) -> Response:

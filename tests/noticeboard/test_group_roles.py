@@ -1,4 +1,4 @@
-"""A group leader is staff of one group only (SECURITY.md, rule 52), proven on the route table:
+"""A group leader is staff of one group only (SECURITY.md, rule 50), proven on the route table:
 every board staff route refuses a leader, and every group route refuses the leader of another
 group, without changing anything; the leader's own group's pages open."""
 
