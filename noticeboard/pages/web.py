@@ -289,7 +289,13 @@ async def events(request: Request) -> Response:
 async def calendar(request: Request) -> Response:
     state = runtime(request).state
     rows = await notices.list_upcoming_events(state, state.clock() - CALENDAR_PAST, limit=500)
-    body = events_calendar(rows, state.config, state.urls, name=state.config.name)
+    body = events_calendar(
+        rows,
+        state.config,
+        state.urls,
+        name=state.config.name,
+        groups=await groups.list_groups(state),
+    )
     return _ics(body, "aushang.ics")
 
 

@@ -398,3 +398,31 @@ def test_meeting__the_next_meeting_is_announced_as_an_event_and_served_at_its_id
         board.get("/groups/garten/meetings/2026-03-04", headers={"Accept": AP_JSON}).status_code
         == 404
     )
+
+
+def test_calendar__a_group_that_meets_weekly_is_one_repeating_event(
+    board: RunningBoard, group: str
+) -> None:
+    body = board.get("/calendar.ics").text
+    unfolded = body.replace("\r\n ", "")
+    assert f"UID:{group}/meetings" in unfolded
+    assert "RRULE:FREQ=WEEKLY" in unfolded
+    assert "SUMMARY:Gemeinschaftsgarten: Treffen" in unfolded
+    assert "LOCATION:Hof Nordstraße 5" in unfolded
+
+
+def test_meetings__monthly_means_the_same_weekday_of_the_same_week() -> None:
+    from zoneinfo import ZoneInfo
+
+    from noticeboard.groups.forms import next_meetings
+
+    zone = ZoneInfo("Europe/Berlin")
+    first = datetime(2026, 3, 10, 17, 0, tzinfo=zone)  # the second Tuesday
+    found = next_meetings(first.isoformat(), "monthly", first, "Europe/Berlin", 3)
+    assert [(m.month, m.day, m.weekday()) for m in found] == [(3, 10, 1), (4, 14, 1), (5, 12, 1)]
+    assert all(m.hour == 17 for m in found)
+    weekly = next_meetings(
+        first.isoformat(), "weekly", first + timedelta(days=1), "Europe/Berlin", 2
+    )
+    assert [m.day for m in weekly] == [17, 24]
+    assert next_meetings(first.isoformat(), "", first + timedelta(days=1), "Europe/Berlin") == []
