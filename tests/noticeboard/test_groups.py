@@ -426,3 +426,21 @@ def test_meetings__monthly_means_the_same_weekday_of_the_same_week() -> None:
     )
     assert [m.day for m in weekly] == [17, 24]
     assert next_meetings(first.isoformat(), "", first + timedelta(days=1), "Europe/Berlin") == []
+
+
+def test_poster__a_groups_poster_has_its_meetings_and_a_code_to_its_page(
+    board: RunningBoard, group: str
+) -> None:
+    from tests.support.pdf import page_count, pdf_text, qr_codes
+
+    response = board.new_client().get("/gruppen/garten/poster.pdf")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert page_count(response.content) == 1
+    text = pdf_text(response.content)
+    assert "Gemeinschaftsgarten" in text and "Jeden Dienstag ab 17 Uhr" in text
+    assert "Hof Nordstraße 5" in text and "Neue sind willkommen" in text
+    assert f"@garten@{board.authority}" in text
+    assert qr_codes(response.content) == [board.url("/gruppen/garten")]
+    assert board.get("/gruppen/nobody/poster.pdf").status_code == 404
