@@ -73,6 +73,7 @@ class PostView:
     published: str | None
     state: str
     in_reply_to: str | None
+    received: str
 
 
 async def _view(state: BoardState, row: Row) -> GroupView:
@@ -150,6 +151,7 @@ async def posts(
                 published=r["published"],
                 state=r["state"],
                 in_reply_to=r["in_reply_to"],
+                received=r["received"],
             )
         )
     return views

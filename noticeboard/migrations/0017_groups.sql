@@ -53,6 +53,9 @@ CREATE TABLE group_blocks (
   PRIMARY KEY (group_id, actor_id)
 );
 
+-- A mail subscriber may get the posts shared in chosen groups too (their handles).
+ALTER TABLE mail_subscribers ADD COLUMN groups TEXT NOT NULL DEFAULT '';
+
 -- A group leader is a staff account bound to one group: the role's CHECK grows, and the
 -- table is rebuilt as SQLite asks (the migration runs with foreign keys off).
 CREATE TABLE staff_new (
