@@ -444,3 +444,36 @@ def test_poster__a_groups_poster_has_its_meetings_and_a_code_to_its_page(
     assert f"@garten@{board.authority}" in text
     assert qr_codes(response.content) == [board.url("/gruppen/garten")]
     assert board.get("/gruppen/nobody/poster.pdf").status_code == 404
+
+
+def test_post__a_copy_of_someone_elses_post_is_not_taken_from_the_sender(
+    board: RunningBoard, fediverse: Fediverse, group: str
+) -> None:
+    alice, mallory = fediverse.actor("alice"), fediverse.actor("mallory")
+    join(board, alice, group)
+    join(board, mallory, group)
+    forged = note(alice, "6", group, "<p>Alice sagt etwas, das sie nie schrieb</p>")
+    forget(fediverse)
+    activity = {**create(mallory, forged, "c6")}
+    assert mallory.post(f"{group}/inbox", activity, now=board.clock.now).status_code == 202
+    board.drain()
+
+    assert board.rows("SELECT * FROM group_posts") == []  # rule 9: fetched, not found, dropped
+    assert received(fediverse, alice, "Announce") == []
+
+
+def test_leave__a_deleted_account_leaves_every_group(
+    board: RunningBoard, fediverse: Fediverse, group: str
+) -> None:
+    alice = fediverse.actor("alice")
+    join(board, alice, group)
+    delete = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": alice.activity_id("gone"),
+        "type": "Delete",
+        "actor": alice.id,
+        "object": alice.id,
+    }
+    alice.post(f"{group}/inbox", delete, now=board.clock.now)
+    board.drain()
+    assert board.rows("SELECT * FROM followers WHERE local_actor = ?", group) == []
