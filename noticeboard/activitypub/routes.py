@@ -225,6 +225,8 @@ async def following(request: Request) -> Response:
     if not _is_board(request):
         return _text(404, "no such actor")
     items = await queries.accepted_following(state)
+    # the board's own groups too, so that partner boards find them through its network
+    items += [g.actor_id for g in await groups.list_groups(state)]
     return activity_json(ordered_collection(state.urls.following, len(items), items=items))
 
 

@@ -477,3 +477,36 @@ def test_leave__a_deleted_account_leaves_every_group(
     alice.post(f"{group}/inbox", delete, now=board.clock.now)
     board.drain()
     assert board.rows("SELECT * FROM followers WHERE local_actor = ?", group) == []
+
+
+def test_followed_group__its_announce_of_a_members_post_is_fetched_from_the_author(
+    board: RunningBoard, fediverse: Fediverse
+) -> None:
+    from tests.noticeboard.test_sharing import follow_partner
+
+    community = fediverse.actor("garten", actor_type="Group")
+    alice = fediverse.actor("alice")
+    follow_partner(board, community)
+    post = note(alice, "7", community.id, "<p>Kürbisse zu verschenken</p>")
+    fediverse.remote.serve_json(urlsplit(post["id"]).path, post)
+    announce = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": community.activity_id("announce-7"),
+        "type": "Announce",
+        "actor": community.id,
+        "object": post["id"],
+        "to": [PUBLIC],
+    }
+    assert community.post(board.inbox, announce, now=board.clock.now).status_code == 202
+    board.drain()
+
+    [row] = board.rows("SELECT id, actor, content_html FROM remote_posts")
+    assert row["id"] == post["id"] and row["actor"] == alice.id
+    assert "Kürbisse" in row["content_html"]
+
+
+def test_following__the_board_lists_its_groups_for_partner_boards(
+    board: RunningBoard, group: str
+) -> None:
+    following = board.get_json("/users/nordstadt/following")
+    assert group in following["orderedItems"]
