@@ -185,6 +185,8 @@ async def remove_member(
     row = await store.get_group_by_handle(state.db, handle)
     if row is None:
         return Refused(N_("There is no such group."))
+    if not _is_actor_id(actor_id):
+        return Refused(N_("Please give the account's address (https://...)."), "actor")
     follower = await fedstore.get_follower(state.db, row["actor_id"], actor_id)
     if follower is None and not block:
         return Refused(N_("This account is not a member."))
@@ -207,6 +209,10 @@ async def remove_member(
         await audit.record(conn, action, f"{actor_id} ({handle})", now)
     state.outbox.wake()
     return Ok(taken)
+
+
+def _is_actor_id(value: str) -> bool:
+    return value.startswith(("https://", "http://")) and 10 < len(value) <= 1000
 
 
 # --- posts ------------------------------------------------------------------------------------

@@ -282,6 +282,7 @@ async def events(request: Request) -> Response:
         request,
         "events.html",
         notices=await _views(state, rows),
+        groups=[g for g in await groups.list_groups(state) if g.next_meetings],
         page_title=N_("Upcoming events"),
     )
 

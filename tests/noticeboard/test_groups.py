@@ -409,6 +409,8 @@ def test_calendar__a_group_that_meets_weekly_is_one_repeating_event(
     assert "RRULE:FREQ=WEEKLY" in unfolded
     assert "SUMMARY:Gemeinschaftsgarten: Treffen" in unfolded
     assert "LOCATION:Hof Nordstraße 5" in unfolded
+    events = board.get("/events").text
+    assert "Gemeinschaftsgarten" in events and "Hof Nordstraße 5" in events
 
 
 def test_meetings__monthly_means_the_same_weekday_of_the_same_week() -> None:
@@ -510,3 +512,11 @@ def test_following__the_board_lists_its_groups_for_partner_boards(
 ) -> None:
     following = board.get_json("/users/nordstadt/following")
     assert group in following["orderedItems"]
+
+
+def test_block_member__an_address_that_is_no_account_is_refused(
+    board: RunningBoard, group: str
+) -> None:
+    result = board.cli("groups", "block-member", "garten", "nobody")
+    assert result.returncode == 2 and "https://" in result.stderr
+    assert board.rows("SELECT * FROM group_blocks") == []
