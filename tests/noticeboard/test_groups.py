@@ -12,7 +12,7 @@ import pytest
 
 from federation import httpsig
 from federation.keys import load_public_key
-from tests.noticeboard.boards import AP_JSON, RunningBoard
+from tests.noticeboard.boards import AP_JSON, RunningBoard, csrf_token
 from tests.support.fediverse import Fediverse, RemoteActor
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -520,3 +520,34 @@ def test_block_member__an_address_that_is_no_account_is_refused(
     result = board.cli("groups", "block-member", "garten", "nobody")
     assert result.returncode == 2 and "https://" in result.stderr
     assert board.rows("SELECT * FROM group_blocks") == []
+
+
+def test_leader__removes_a_post_on_the_web_and_the_members_get_the_undo(
+    board: RunningBoard, fediverse: Fediverse, group: str
+) -> None:
+    alice, bob = fediverse.actor("alice"), fediverse.actor("bob")
+    join(board, alice, group)
+    join(board, bob, group)
+    post = note(alice, "8", group, "<p>Werbung</p>")
+    alice.post(f"{group}/inbox", create(alice, post, "c8"), now=board.clock.now)
+    board.drain()
+    result = board.cli("groups", "leader", "lena", "garten")
+    password = result.stdout.split("Password (shown once): ")[1].strip()
+    leader = board.login(board.new_client(), username="lena", password=password)
+    page = leader.get("/staff/groups/garten")
+    post_id = board.value("SELECT id FROM group_posts")
+    forget(fediverse)
+
+    token = csrf_token(page.text)
+    response = leader.post(
+        f"/staff/groups/garten/posts/{post_id}/remove", data={"csrf_token": token}
+    )
+    board.drain()
+
+    assert response.status_code == 303
+    [undo] = received(fediverse, bob, "Undo")
+    assert undo["actor"] == group and undo["object"]["object"] == post["id"]
+    assert "Werbung" not in board.get("/gruppen/garten").text
+    assert (
+        board.value("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1") == "group.post.remove"
+    )
