@@ -194,8 +194,8 @@ async def post_deleted(
     members. Only the stored author may delete it (rule 10). Returns how many groups."""
     count = 0
     if object_id == ctx.actor.id:  # the account is gone: it leaves every group
-        for group in await store.list_groups(ctx.db):
-            await fedstore.delete_follower(conn, group["actor_id"], ctx.actor.id)
+        for member_of in await store.list_groups(ctx.db):
+            await fedstore.delete_follower(conn, member_of["actor_id"], ctx.actor.id)
         return 0
     for row in await store.posts_of_object(conn, object_id):
         if row["author"] != ctx.actor.id or row["state"] in ("removed", "deleted"):
