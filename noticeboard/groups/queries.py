@@ -14,6 +14,7 @@ from federation import store as fedstore
 from federation.database import Row
 from noticeboard.groups import store
 from noticeboard.groups.forms import next_meetings
+from noticeboard.notices.images import FORMATS
 from noticeboard.state import BoardState
 
 
@@ -197,6 +198,14 @@ async def outbox_page(
     state: BoardState, actor_id: str, before: str | None, limit: int
 ) -> list[Row]:
     return await queue_store.list_outbox(state.db, actor_id, before=before, limit=limit)
+
+
+async def picture_type(state: BoardState, file: str) -> str | None:
+    """The media type of a group's picture (by its generated name), if it is one."""
+    if not await store.is_group_picture(state.db, file):
+        return None
+    types = {kind: media for media, kind in FORMATS.values()}
+    return types.get(file.rsplit(".", 1)[-1])
 
 
 async def public_key(state: BoardState, actor_id: str) -> str | None:

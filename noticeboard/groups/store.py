@@ -83,6 +83,11 @@ async def list_groups(db: Database) -> list[Row]:
     return await db.fetchall("SELECT * FROM groups ORDER BY name COLLATE NOCASE, id")
 
 
+async def is_group_picture(db: Database, file: str) -> bool:
+    row = await db.fetchone("SELECT 1 AS x FROM groups WHERE picture = ?", (file,))
+    return row is not None
+
+
 async def handle_taken(db: Database, handle: str) -> bool:
     row = await db.fetchone("SELECT 1 AS x FROM groups WHERE handle = ?", (handle,))
     return row is not None

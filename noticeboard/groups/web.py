@@ -124,11 +124,18 @@ async def staff_index(request: Request) -> Response:
     form = await read_form(request, files=1, limit=UPLOAD_LIMIT)
     try:
         values = _values(form)
+        errors: dict[str, str] = {}
+        handle, draft = "", None
         try:
             handle = check_handle(values.get("handle", ""))
+        except InvalidGroup as exc:
+            errors.update(exc.errors)
+        try:
             draft = read_group(values, rt.state.config.timezone)
         except InvalidGroup as exc:
-            return await _index_async(request, values, exc.errors)
+            errors.update(exc.errors)
+        if errors or draft is None:
+            return await _index_async(request, values, errors)
         picture = await _picture(form, rt.state.config.data_dir / "media")
         if isinstance(picture, str):
             return await _index_async(request, values, {"picture": picture})

@@ -321,16 +321,20 @@ CALENDAR_PAST = timedelta(days=30)  # recent events stay in subscribed calendars
 
 
 async def media(request: Request) -> Response:
-    """Serve a stored picture: only generated names, only files that belong to a notice."""
+    """Serve a stored picture: only generated names, only files that belong to a notice or
+    are a group's picture."""
     state = runtime(request).state
     name = request.path_params["name"]
     row = await notices.image_by_file(state, name) if is_media_name(name) else None
+    media_type = row["media_type"] if row is not None else None
+    if media_type is None and is_media_name(name):
+        media_type = await groups.picture_type(state, name)
     path = state.config.data_dir / "media" / name
-    if row is None or not path.is_file():
+    if media_type is None or not path.is_file():
         return PlainTextResponse("no such picture", status_code=404)
     return FileResponse(
         path,
-        media_type=row["media_type"],
+        media_type=media_type,
         headers={"Cache-Control": "public, max-age=31536000, immutable"},
     )
 

@@ -545,3 +545,51 @@ def test_leader__removes_a_post_on_the_web_and_the_members_get_the_undo(
     assert (
         board.value("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1") == "group.post.remove"
     )
+
+
+def test_staff__create_a_group_with_a_picture_and_its_description_on_the_web(
+    board: RunningBoard,
+) -> None:
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (30, 120, 40)).save(picture, format="PNG")
+    staff = board.login()
+    page = staff.get("/staff/groups")
+    data = {
+        "csrf_token": csrf_token(page.text), "handle": "chor", "name": "Nachbarschaftschor",
+        "summary": "Wir singen.", "meets": "Donnerstags 19 Uhr", "newcomers": "1",
+        "picture_alt": "Sänger vor dem Gemeindehaus", "join_policy": "open",
+        "post_policy": "hold_strangers",
+    }  # fmt: skip
+    files = {"picture": ("chor.png", picture.getvalue(), "image/png")}
+
+    response = staff.post("/staff/groups", data=data, files=files)
+
+    assert response.status_code == 303 and response.headers["location"] == "/staff/groups/chor"
+    actor = board.get_json("/groups/chor")
+    assert actor["image"]["name"] == "Sänger vor dem Gemeindehaus"
+    assert board.get(urlsplit(actor["icon"]["url"]).path).status_code == 200
+    html = board.get("/gruppen/chor").text
+    assert 'alt="Sänger vor dem Gemeindehaus"' in html
+    bad = staff.post("/staff/groups", data={**data, "handle": "x y", "name": ""})
+    assert bad.status_code == 400 and "Bitte geben Sie der Gruppe einen Namen." in bad.text
+
+
+def test_collections__outbox_lists_the_groups_announces_followers_only_count(
+    board: RunningBoard, fediverse: Fediverse, group: str
+) -> None:
+    alice = fediverse.actor("alice")
+    join(board, alice, group)
+    post = note(alice, "9", group, "<p>Hallo Garten</p>")
+    alice.post(f"{group}/inbox", create(alice, post, "c9"), now=board.clock.now)
+    board.drain()
+
+    top = board.get_json("/groups/garten/outbox")
+    first = board.get_json(urlsplit(top["first"]).path + "?" + urlsplit(top["first"]).query)
+    followers = board.get_json("/groups/garten/followers")
+
+    assert [i["object"] for i in first["orderedItems"] if i["type"] == "Announce"] == [post["id"]]
+    assert followers["totalItems"] == 1 and "orderedItems" not in followers
