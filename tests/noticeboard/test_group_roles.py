@@ -110,3 +110,16 @@ def test_leader__edits_the_own_group_and_board_staff_cannot_be_narrowed(
     assert response.status_code == 303
     assert board.value("SELECT name FROM groups WHERE handle = 'garten'") == "Garten am Hof"
     assert board.cli("groups", "leader", "admin", "garten").returncode == 2
+
+
+def test_leader__keeps_an_own_account_page_and_nothing_else_without_a_group(
+    board: RunningBoard,
+) -> None:
+    client, _ = leader_client(board)
+    own = [
+        r for r in STAFF_ROUTES if r.roles and GROUP_LEADER in r.roles and "{handle}" not in r.path
+    ]
+    assert {r.path for r in own} == {
+        "/staff/account", "/staff/account/sessions", "/staff/groups/mine",
+    }  # fmt: skip
+    assert client.get("/staff/account").status_code == 200  # type: ignore[attr-defined]
