@@ -91,8 +91,13 @@ async def announce_meetings(state: BoardState) -> int:
     periodic loop calls this); return how many were announced."""
     now, count = state.clock(), 0
     for row in await store.list_groups(state.db):
-        if not row["repeat_rule"]:
+        upcoming = next_meetings(
+            row["first_meeting"], row["repeat_rule"], now, state.config.timezone, 1
+        )
+        if not row["repeat_rule"] or not upcoming:
             continue
+        if row["announced_meeting"] == upcoming[0].date().isoformat():
+            continue  # announced already: no write lock taken every minute
         async with state.db.transaction() as conn:
             count += await _announce_next_meeting(state, conn, row, now)
     if count:

@@ -593,3 +593,21 @@ def test_collections__outbox_lists_the_groups_announces_followers_only_count(
 
     assert [i["object"] for i in first["orderedItems"] if i["type"] == "Announce"] == [post["id"]]
     assert followers["totalItems"] == 1 and "orderedItems" not in followers
+
+
+def test_meeting__once_a_meeting_has_passed_the_next_one_is_announced(
+    board: RunningBoard, fediverse: Fediverse, group: str
+) -> None:
+    alice = fediverse.actor("alice")
+    join(board, alice, group)
+    first = board.value("SELECT announced_meeting FROM groups")
+    forget(fediverse)
+    board.drain()
+    assert received(fediverse, alice, "Create") == []  # nothing new while it is still ahead
+
+    board.clock.advance(days=7)
+    board.drain()
+
+    [create] = received(fediverse, alice, "Create")
+    assert create["object"]["type"] == "Event"
+    assert board.value("SELECT announced_meeting FROM groups") > first
