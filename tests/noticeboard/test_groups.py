@@ -611,3 +611,26 @@ def test_meeting__once_a_meeting_has_passed_the_next_one_is_announced(
     [create] = received(fediverse, alice, "Create")
     assert create["object"]["type"] == "Event"
     assert board.value("SELECT announced_meeting FROM groups") > first
+
+
+def test_post__a_reply_in_a_groups_thread_is_announced_too(
+    board: RunningBoard, fediverse: Fediverse, group: str
+) -> None:
+    alice, bob = fediverse.actor("alice"), fediverse.actor("bob")
+    join(board, alice, group)
+    join(board, bob, group)
+    post = note(alice, "10", group, "<p>Wer gießt am Wochenende?</p>")
+    alice.post(f"{group}/inbox", create(alice, post, "c10"), now=board.clock.now)
+    board.drain()
+    forget(fediverse)
+    reply = {
+        **note(bob, "11", alice.id, "<p>Ich gieße am Samstag.</p>"),
+        "cc": [alice.id],
+        "inReplyTo": post["id"],
+    }  # addressed to the author only, not to the group
+    bob.post(board.shared_inbox, create(bob, reply, "c11"), now=board.clock.now)
+    board.drain()
+
+    announced = [a["object"] for a in received(fediverse, alice, "Announce")]
+    assert announced == [reply["id"]]
+    assert "Ich gieße am Samstag." in board.get("/gruppen/garten").text
