@@ -116,11 +116,14 @@ async def page(request: Request) -> Response:
 # --- staff pages ------------------------------------------------------------------------------
 
 
-@requires("owner", "editor")
+@requires("owner", "editor", "moderator")
 async def staff_index(request: Request) -> Response:
+    return await _index_async(request, {}, {})
+
+
+@requires("owner", "editor")
+async def staff_create(request: Request) -> Response:
     rt = runtime(request)
-    if request.method == "GET":
-        return await _index_async(request, {}, {})
     form = await read_form(request, files=1, limit=UPLOAD_LIMIT)
     try:
         values = _values(form)
@@ -159,6 +162,7 @@ async def _index_async(
         groups=await queries.list_groups(rt.state),
         values=values,
         errors=errors,
+        may_create=request.scope["staff_user"].role in ("owner", "editor"),
         **_labels(),
         page_title=N_("Groups"),
     )
@@ -337,7 +341,8 @@ async def leader(request: Request) -> Response:
 routes = [
     Route("/gruppen", index),
     Route("/gruppen/{handle}", page),
-    Route("/staff/groups", staff_index, methods=["GET", "POST"]),
+    Route("/staff/groups", staff_index),
+    Route("/staff/groups/new", staff_create, methods=["POST"]),
     Route("/staff/groups/mine", mine),
     Route("/staff/groups/{handle}", manage),
     Route("/staff/groups/{handle}/edit", edit, methods=["POST"]),

@@ -566,7 +566,7 @@ def test_staff__create_a_group_with_a_picture_and_its_description_on_the_web(
     }  # fmt: skip
     files = {"picture": ("chor.png", picture.getvalue(), "image/png")}
 
-    response = staff.post("/staff/groups", data=data, files=files)
+    response = staff.post("/staff/groups/new", data=data, files=files)
 
     assert response.status_code == 303 and response.headers["location"] == "/staff/groups/chor"
     actor = board.get_json("/groups/chor")
@@ -574,7 +574,7 @@ def test_staff__create_a_group_with_a_picture_and_its_description_on_the_web(
     assert board.get(urlsplit(actor["icon"]["url"]).path).status_code == 200
     html = board.get("/gruppen/chor").text
     assert 'alt="Sänger vor dem Gemeindehaus"' in html
-    bad = staff.post("/staff/groups", data={**data, "handle": "x y", "name": ""})
+    bad = staff.post("/staff/groups/new", data={**data, "handle": "x y", "name": ""})
     assert bad.status_code == 400 and "Bitte geben Sie der Gruppe einen Namen." in bad.text
 
 

@@ -94,6 +94,7 @@ class Sample:
 # Plausible, harmful if obeyed: a missing guard shows up as a change in the database.
 FORMS: dict[str, dict[str, str]] = {
     "/staff/notices/new": {"title": "Eingeschmuggelt", "body": "Text", "action": "publish"},
+    "/staff/groups/new": {"handle": "sneaky", "name": "Eingeschmuggelt"},
     "/staff/notices/{notice_id}/edit": {"title": "Geändert", "body": "Neu", "action": "publish"},
     "/staff/notices/{notice_id}/pin": {"pinned": "1"},
     "/staff/notices/{notice_id}/codes": {"count": "5"},
