@@ -133,13 +133,27 @@ class Database:
         return applied
 
     async def _apply(self, name: str, script: str) -> None:
-        async with self.transaction() as conn:
-            for statement in _split_sql(script):
-                await conn.execute(statement)
-            await conn.execute(
-                "INSERT INTO schema_migrations (name, applied) VALUES (?, ?)",
-                (name, to_db_time(utcnow())),
-            )
+        """Apply one migration with foreign keys off, as SQLite's way of rebuilding a table
+        asks; the keys are checked before the commit, and switched on again after it."""
+        write = self._write
+        if write is None:
+            raise RuntimeError("database is not connected")
+        await write.execute("PRAGMA foreign_keys=OFF")
+        try:
+            async with self.transaction() as conn:
+                for statement in _split_sql(script):
+                    await conn.execute(statement)
+                broken = list(await conn.execute_fetchall("PRAGMA foreign_key_check"))
+                if broken:
+                    raise sqlite3.IntegrityError(
+                        f"migration {name} leaves {len(broken)} broken references"
+                    )
+                await conn.execute(
+                    "INSERT INTO schema_migrations (name, applied) VALUES (?, ?)",
+                    (name, to_db_time(utcnow())),
+                )
+        finally:
+            await write.execute("PRAGMA foreign_keys=ON")
 
 
 async def _open(path: Path) -> aiosqlite.Connection:

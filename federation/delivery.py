@@ -20,7 +20,7 @@ from federation.client import FederationClient
 from federation.database import Database
 from federation.guard import BlockedAddressError, FetchError
 from federation.hosts import HostError, canonical_host
-from federation.keys import PrivateKey
+from federation.keys import PrivateKey, load_private_key
 from federation.vocab import Json
 
 log = logging.getLogger("federation.delivery")
@@ -263,6 +263,7 @@ class DeliveryWorker:
         self._busy_hosts: set[str] = set()
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._outcomes = Outcomes(db)
+        self._loaded: dict[str, SigningKey] = {}
 
     def wake(self) -> None:
         """Ask the worker to look for due deliveries now."""
@@ -335,8 +336,19 @@ class DeliveryWorker:
             self._busy_hosts.discard(host)
             self._wake.set()
 
+    async def _key(self, actor: str) -> SigningKey | None:
+        """The signing key of a local actor: given at start, or (an actor created since, e.g.
+        a group) read from the local keys once and kept."""
+        key = self.keys.get(actor) or self._loaded.get(actor)
+        if key is None:
+            stored = await store.get_local_key(self.db, actor)
+            if stored is not None:
+                key = SigningKey(stored.key_id, load_private_key(stored.private_pem))
+                self._loaded[actor] = key
+        return key
+
     async def _attempt(self, delivery: queue_store.Delivery, refused: str | None = None) -> None:
-        key = self.keys.get(delivery.actor)
+        key = await self._key(delivery.actor)
         status, retry_after, error = None, None, None
         if refused is not None:
             pass  # the server is blocked: recorded as refused without any request

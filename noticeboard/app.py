@@ -21,10 +21,12 @@ from federation.client import FederationClient
 from federation.database import utcnow
 from noticeboard import store
 from noticeboard.accounts import web as accounts_web
+from noticeboard.activitypub import group_routes
 from noticeboard.activitypub import routes as activitypub_routes
 from noticeboard.backups import web as backups_web
 from noticeboard.config import Config
 from noticeboard.continuity import web as continuity_web
+from noticeboard.groups import web as groups_web
 from noticeboard.i18n import N_
 from noticeboard.mail import web as mail_web
 from noticeboard.network import web as network_web
@@ -122,6 +124,8 @@ ROUTES = [
     *mail_web.routes,
     *paper_web.routes,
     *reports_web.routes,
+    *group_routes.routes,
+    *groups_web.routes,
 ]
 
 

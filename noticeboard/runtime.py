@@ -20,6 +20,7 @@ from noticeboard.accounts import sessions
 from noticeboard.accounts.passwords import FailureThrottle, RateLimiter
 from noticeboard.activitypub.handlers import BoardInbox
 from noticeboard.backups import service as backups
+from noticeboard.groups import service as groups
 from noticeboard.mail import service as mail
 from noticeboard.mail.sender import MailSender
 from noticeboard.network import service as network
@@ -65,6 +66,7 @@ class Runtime:
         changed = await notices.expire_due(self.state)
         changed += await notices.forget_residents(self.state)
         changed += await notices.flush_polls(self.state)
+        changed += await groups.announce_meetings(self.state)
         await network.record_follower_count(self.state)
         await reports.take_daily_snapshot(self.state)
         await sessions.purge(self.state)

@@ -80,6 +80,12 @@ class Outbox:
         """Queue an activity for every accepted follower (one row per shared inbox)."""
         return await delivery.enqueue_to_followers(conn, activity, self.actor, now)
 
+    async def send_to_followers_of(
+        self, conn: aiosqlite.Connection, actor: str, activity: Json, now: datetime
+    ) -> int:
+        """Queue an activity of another local actor (a group) for that actor's followers."""
+        return await delivery.enqueue_to_followers(conn, activity, actor, now)
+
 
 @dataclass(frozen=True)
 class Keys:

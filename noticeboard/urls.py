@@ -76,3 +76,15 @@ class BoardUrls:
 
     def new_activity(self) -> str:
         return f"{self.base}/activities/{uuid.uuid4()}"
+
+    def group_actor(self, handle: str) -> str:
+        return f"{self.base}/groups/{handle}"
+
+    def group_page(self, handle: str) -> str:
+        return f"{self.base}/gruppen/{handle}"
+
+    def group_handle(self, url: str | None) -> str | None:
+        """The handle of one of this board's groups from its actor id."""
+        prefix = f"{self.base}/groups/"
+        handle = url[len(prefix) :] if url and url.startswith(prefix) else ""
+        return handle if handle and "/" not in handle and len(handle) <= 30 else None

@@ -32,6 +32,7 @@ class Session:
     staff_id: int
     username: str
     role: str
+    group_id: int | None = None  # the one group a group leader leads
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ async def resolve(state: BoardState, token: str) -> Session | None:
     if now - from_db_time(row["last_seen"]) >= TOUCH_EVERY:
         async with state.db.transaction() as conn:
             await store.touch_session(conn, row["id"], now)
-    return Session(row["id"], row["staff_id"], row["username"], row["role"])
+    return Session(row["id"], row["staff_id"], row["username"], row["role"], row["group_id"])
 
 
 def _alive(state: BoardState, row: Row, now: datetime) -> bool:

@@ -144,7 +144,7 @@ async def insert_session(
 async def get_session(db: Database, token_hash: str) -> Row | None:
     """A session with its account's name, role and whether it is active."""
     return await db.fetchone(
-        "SELECT s.*, st.username, st.role, st.active FROM staff_sessions s "
+        "SELECT s.*, st.username, st.role, st.active, st.group_id FROM staff_sessions s "
         "JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = ?",
         (token_hash,),
     )

@@ -198,7 +198,7 @@ def _invitation_page(request: Request, username: str, error: str | None = None) 
     return page
 
 
-@requires(*EVERYONE)
+@requires(*EVERYONE, "group_leader")  # a group's leader keeps an own password too
 async def own_account(request: Request) -> Response:
     if request.method == "GET":
         return await _own_account_page(request)
@@ -235,7 +235,7 @@ async def _own_account_page(request: Request, error: str | None = None) -> Respo
     )
 
 
-@requires(*EVERYONE)
+@requires(*EVERYONE, "group_leader")
 async def end_own_sessions(request: Request) -> Response:
     """End one of one's own sessions, or all but this one."""
     form = await read_form(request)

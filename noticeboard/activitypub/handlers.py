@@ -12,6 +12,7 @@ from federation.actors import ActorError
 from federation.inbox import Inbox, InboxContext
 from federation.vocab import Json, as_list, get_id, get_type, is_public
 from noticeboard.continuity import inbound as continuity
+from noticeboard.groups import inbound as groups
 from noticeboard.network import inbound as network
 from noticeboard.network.sharing import POST_TYPES, authored_on_origin
 from noticeboard.notices import store as notices_store
@@ -46,6 +47,10 @@ class BoardInbox:
         inbox.on("ReplyRequest", self.on_reply_request)
 
     async def on_follow(self, ctx: InboxContext) -> None:
+        group = await groups.group_of_follow(self.state, ctx.activity)
+        if group is not None:
+            await groups.follow_received(self.state, ctx, group)
+            return
         if get_id(ctx.activity.get("object")) != self.urls.actor:
             return
         if not await continuity.refuse_follow(self.state, ctx):
@@ -68,6 +73,8 @@ class BoardInbox:
             ):
                 return
             if inner_type == "Follow" or isinstance(inner, str):
+                if await groups.undo_follow(self.state, conn, ctx, inner):
+                    return
                 await network.undo_follow(self.state, conn, ctx, inner_id, inner_type)
 
     async def on_like(self, ctx: InboxContext) -> None:
@@ -77,6 +84,9 @@ class BoardInbox:
         inner = ctx.activity.get("object")
         if isinstance(inner, dict) and get_type(inner) == "Create":
             await self._group_post(ctx, get_id(inner.get("object")))
+        elif ctx.actor.type == "Group" and self._foreign(get_id(inner)):
+            # a followed group (another board's, or Lemmy's) shares a member's post by id
+            await self._group_post(ctx, get_id(inner))
         else:
             await self._react(ctx, "Announce")
 
@@ -92,6 +102,9 @@ class BoardInbox:
             return
         if get_type(obj) in POST_TYPES and authored_on_origin(obj, author):
             await network.post_received(self.state, ctx, obj, is_public(obj), author.id)
+
+    def _foreign(self, object_id: str | None) -> bool:
+        return bool(object_id) and not (object_id or "").startswith(f"{self.urls.base}/")
 
     async def _react(self, ctx: InboxContext, type_: str) -> None:
         notice_id = self.urls.notice_number(get_id(ctx.activity.get("object")))
@@ -130,6 +143,9 @@ class BoardInbox:
         if await self._vote_for(ctx, ctx.activity.get("object")) is not None:
             await self._vote(ctx)
             return
+        if await groups.addressed_groups(self.state, ctx.activity):
+            await self._group_create(ctx)
+            return
         followed = await network.is_followed(self.state, ctx)
         if not followed and not self._may_concern_us(ctx.activity):
             return
@@ -150,6 +166,17 @@ class BoardInbox:
         elif followed:
             await network.post_received(self.state, ctx, obj, public)
         # Anything else (e.g. a direct message) is not for a public board and is not kept.
+
+    async def _group_create(self, ctx: InboxContext) -> None:
+        """A post addressed to one of the board's groups, or a reply in a group's thread: its
+        addressing is read again from the trusted object (rule 9)."""
+        obj = await self._trusted_object(ctx)
+        if obj is None:
+            return
+        addressed = await groups.addressed_groups(self.state, ctx.activity, obj)
+        if addressed:
+            public = is_public(obj) or is_public(ctx.activity)
+            await groups.post_received(self.state, ctx, obj, public, addressed)
 
     async def on_reply_request(self, ctx: InboxContext) -> None:
         """GoToSocial asks before replying where a notice says replies wait for approval: the
@@ -211,7 +238,7 @@ class BoardInbox:
                 await ctx.resolver.get(ctx.actor.id, refresh=True)
             return
         obj = await self._trusted_object(ctx)
-        if obj is not None:
+        if obj is not None and not await groups.post_updated(self.state, ctx, obj):
             await network.post_updated(ctx, obj)
 
     async def on_delete(self, ctx: InboxContext) -> None:
@@ -219,6 +246,7 @@ class BoardInbox:
         if not object_id:
             return
         async with ctx.transaction() as conn:
+            await groups.post_deleted(self.state, conn, ctx, object_id)
             if object_id == ctx.actor.id:
                 await network.account_deleted(self.state, conn, ctx)
             elif await network.post_deleted(self.state, conn, ctx, object_id):

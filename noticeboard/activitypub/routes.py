@@ -23,6 +23,7 @@ from noticeboard.activitypub.documents import (
     instance_actor_document,
 )
 from noticeboard.continuity import queries as continuity
+from noticeboard.groups import queries as groups
 from noticeboard.notices import queries as notices
 from noticeboard.pages.web import profile
 from noticeboard.participation import queries as participation
@@ -49,6 +50,9 @@ async def webfinger(request: Request) -> Response:
         urls.home: config.username,
         urls.instance_actor: instance_name,
     }
+    group_handle = urls.group_handle(resource)
+    if group_handle is not None:
+        by_url[resource] = group_handle
     if resource in by_url:
         user, host = by_url[resource], config.host
     else:
@@ -64,6 +68,10 @@ async def webfinger(request: Request) -> Response:
         return jrd_json(jrd(f"acct:{user}@{host}", urls.actor, urls.home))
     if user == instance_name:
         return jrd_json(jrd(f"acct:{user}@{host}", urls.instance_actor, None))
+    group = await groups.group_row(state, user.lower())
+    if group is not None:
+        actor_id, page = group["actor_id"], urls.group_page(group["handle"])
+        return jrd_json(jrd(f"acct:{group['handle']}@{host}", actor_id, page))
     return _text(404, "no such account")
 
 
@@ -216,6 +224,8 @@ async def following(request: Request) -> Response:
     if not _is_board(request):
         return _text(404, "no such actor")
     items = await queries.accepted_following(state)
+    # the board's own groups too, so that partner boards find them through its network
+    items += [g.actor_id for g in await groups.list_groups(state)]
     return activity_json(ordered_collection(state.urls.following, len(items), items=items))
 
 

@@ -14,6 +14,7 @@ from noticeboard.cli import server
 from noticeboard.cli.base import INSTANCE_HELP, Handler, Parser, UsageError
 from noticeboard.config import ConfigError, load_config
 from noticeboard.continuity import cli as continuity
+from noticeboard.groups import cli as groups
 from noticeboard.mail import cli as mail
 from noticeboard.network import cli as network
 from noticeboard.notices import cli as notices
@@ -56,6 +57,7 @@ def build_parser() -> tuple[Parser, dict[str, Handler]]:
         mail,
         paper,
         reports,
+        groups,
     ):
         handlers.update(group.register(command))
     return parser, handlers

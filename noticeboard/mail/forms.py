@@ -36,10 +36,15 @@ class Choice:
     frequency: str
     kinds: tuple[str, ...]
     language: str
+    groups: tuple[str, ...] = ()  # handles of groups whose shared posts come too
 
     @property
     def kinds_text(self) -> str:
         return " ".join(self.kinds)
+
+    @property
+    def groups_text(self) -> str:
+        return " ".join(self.groups)
 
     def wants(self, kind: str) -> bool:
         return not self.kinds or kind in self.kinds
@@ -51,9 +56,9 @@ class Subscription:
     choice: Choice
 
 
-def choice_of(frequency: str, kinds: str, language: str) -> Choice:
-    """A stored choice (kinds separated by spaces)."""
-    return Choice(frequency, tuple(k for k in kinds.split() if k), language)
+def choice_of(frequency: str, kinds: str, language: str, groups: str = "") -> Choice:
+    """A stored choice (kinds and group handles separated by spaces)."""
+    return Choice(frequency, tuple(k for k in kinds.split() if k), language, tuple(groups.split()))
 
 
 def normalise_email(value: str) -> str:
@@ -71,9 +76,18 @@ def validate_email(value: str) -> str:
     return email
 
 
-def validate_choice(frequency: str, kinds: Sequence[str], language: str) -> Choice:
-    """Check how often, which kinds and which language; raise InvalidChoice with reasons."""
+def validate_choice(
+    frequency: str,
+    kinds: Sequence[str],
+    language: str,
+    groups: Sequence[str] = (),
+    known_groups: Sequence[str] = (),
+) -> Choice:
+    """Check how often, which kinds, which language and which groups; raise InvalidChoice
+    with reasons."""
     errors: dict[str, str] = {}
+    if set(groups) - set(known_groups):
+        errors["groups"] = N_("Please choose groups from the list.")
     if frequency not in FREQUENCIES:
         errors["frequency"] = N_("Please choose how often you want mail.")
     chosen = tuple(k for k in KIND_IDS if k in set(kinds))
@@ -86,11 +100,16 @@ def validate_choice(frequency: str, kinds: Sequence[str], language: str) -> Choi
     if errors:
         raise InvalidChoice(errors)
     all_kinds = "all" in kinds or set(chosen) == set(KIND_IDS)
-    return Choice(frequency, () if all_kinds else chosen, language)
+    chosen_groups = tuple(g for g in known_groups if g in set(groups))
+    return Choice(frequency, () if all_kinds else chosen, language, chosen_groups)
 
 
 def validate_subscription(
-    fields: Mapping[str, str], kinds: Sequence[str], consent: bool
+    fields: Mapping[str, str],
+    kinds: Sequence[str],
+    consent: bool,
+    groups: Sequence[str] = (),
+    known_groups: Sequence[str] = (),
 ) -> Subscription:
     """Check the whole form; raise InvalidChoice with a reason per field."""
     errors: dict[str, str] = {}
@@ -101,7 +120,13 @@ def validate_subscription(
         errors.update(exc.errors)
     choice = None
     try:
-        choice = validate_choice(fields.get("frequency", ""), kinds, fields.get("language", ""))
+        choice = validate_choice(
+            fields.get("frequency", ""),
+            kinds,
+            fields.get("language", ""),
+            groups,
+            known_groups,
+        )
     except InvalidChoice as exc:
         errors.update(exc.errors)
     if not consent:

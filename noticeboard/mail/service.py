@@ -8,7 +8,7 @@ is queued as a row in the caller's transaction; the server's `MailSender` sends 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ import aiosqlite
 from federation.database import Row, from_db_time, to_db_time
 from noticeboard import audit
 from noticeboard import store as board_store
+from noticeboard.groups import queries as groups
 from noticeboard.i18n import LANGUAGES, N_
 from noticeboard.mail import messages, store
 from noticeboard.mail.forms import Choice, Subscription, choice_of, normalise_email
@@ -25,6 +26,7 @@ from noticeboard.mail.messages import Links
 from noticeboard.mail.sender import Attempt, send_at_once
 from noticeboard.notices import queries as notices
 from noticeboard.results import Ok, Refused, Result
+from noticeboard.sanitize import clean_text
 from noticeboard.state import BoardState, session_secret
 
 EVENT_DAYS = 14
@@ -44,6 +46,7 @@ class News:
 
     notices: list[Row]
     events: list[Row]
+    group_posts: list[GroupPost] = field(default_factory=list)
 
 
 # --- residents ------------------------------------------------------------------------------
@@ -72,10 +75,16 @@ async def subscribe(state: BoardState, subscription: Subscription) -> Result[Non
                 choice.language,
                 token,
                 now,
+                choice.groups_text,
             )
         else:
             await store.update_choice(
-                conn, row["id"], choice.frequency, choice.kinds_text, choice.language
+                conn,
+                row["id"],
+                choice.frequency,
+                choice.kinds_text,
+                choice.language,
+                choice.groups_text,
             )
             if from_db_time(row["created"]) > now - RESEND_GAP:
                 return Ok(None)
@@ -111,7 +120,12 @@ async def change_choice(state: BoardState, token: str, choice: Choice) -> Result
         if row is None:
             return Refused(NO_SUCH_SUBSCRIBER)
         await store.update_choice(
-            conn, row["id"], choice.frequency, choice.kinds_text, choice.language
+            conn,
+            row["id"],
+            choice.frequency,
+            choice.kinds_text,
+            choice.language,
+            choice.groups_text,
         )
     return Ok(None)
 
@@ -237,10 +251,11 @@ async def queue_news(state: BoardState, frequency: str, now: datetime) -> int:
     if not subscribers:
         return 0
     board = await _board_news(state, now, events=frequency == "weekly")
+    board = replace(board, group_posts=await group_posts(state))
     queued = 0
     for row in subscribers:
         news = news_for(row, board)
-        if not news.notices:
+        if not news.notices and not news.group_posts:
             continue  # nothing new, no mail
         async with state.db.transaction() as conn:
             await _queue(
@@ -251,6 +266,7 @@ async def queue_news(state: BoardState, frequency: str, now: datetime) -> int:
                 now,
                 notices=messages.notice_lines(news.notices, state.urls),
                 events=messages.notice_lines(news.events, state.urls),
+                group_posts=news.group_posts,
                 weekly=frequency == "weekly",
             )
             await store.mark_news_queued(conn, row["id"], now)
@@ -275,11 +291,38 @@ async def _board_news(state: BoardState, now: datetime, *, events: bool) -> News
 def news_for(row: Row, board: News) -> News:
     """What is new to one subscriber: notices of the chosen kinds published since the last
     mail, and the coming events if events are among the kinds."""
-    choice = choice_of(row["frequency"], row["kinds"], row["language"])
+    choice = choice_of(row["frequency"], row["kinds"], row["language"], row["groups"])
     since = row["news_since"] or row["confirmed"]
     new = [n for n in board.notices if n["published"] > since and choice.wants(n["kind"])]
     upcoming = board.events if choice.wants("event") else []
-    return News(new, upcoming)
+    posts = [p for p in board.group_posts if p.handle in choice.groups and p.received > since]
+    return News(new, upcoming, posts)
+
+
+@dataclass(frozen=True)
+class GroupPost:
+    """A post shared in a group, as a mail lists it."""
+
+    handle: str
+    group: str
+    author: str
+    text: str
+    url: str
+    received: str
+
+
+async def group_posts(state: BoardState) -> list[GroupPost]:
+    """The recent posts shared in each group, for subscribers who chose the group."""
+    found = []
+    for group in await groups.list_groups(state):
+        for post in await groups.posts(state, group.id, ("shown",), limit=20):
+            text = clean_text(str(post.content), limit=2000)
+            if len(text) > messages.SUMMARY_MAX:
+                text = text[: messages.SUMMARY_MAX - 1].rsplit(" ", 1)[0] + " …"
+            found.append(
+                GroupPost(group.handle, group.name, post.author_name, text, post.url, post.received)
+            )
+    return found
 
 
 # --- queuing a mail -------------------------------------------------------------------------

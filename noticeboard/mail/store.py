@@ -35,21 +35,28 @@ async def insert_subscriber(
     language: str,
     token: str,
     now: datetime,
+    groups: str = "",
 ) -> int:
     cursor = await conn.execute(
-        "INSERT INTO mail_subscribers (email, frequency, kinds, language, token, created) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (email, frequency, kinds, language, token, to_db_time(now)),
+        "INSERT INTO mail_subscribers (email, frequency, kinds, language, token, created, "
+        "groups) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (email, frequency, kinds, language, token, to_db_time(now), groups),
     )
     return int(cursor.lastrowid or 0)
 
 
 async def update_choice(
-    conn: aiosqlite.Connection, subscriber_id: int, frequency: str, kinds: str, language: str
+    conn: aiosqlite.Connection,
+    subscriber_id: int,
+    frequency: str,
+    kinds: str,
+    language: str,
+    groups: str = "",
 ) -> None:
     await conn.execute(
-        "UPDATE mail_subscribers SET frequency = ?, kinds = ?, language = ? WHERE id = ?",
-        (frequency, kinds, language, subscriber_id),
+        "UPDATE mail_subscribers SET frequency = ?, kinds = ?, language = ?, groups = ? "
+        "WHERE id = ?",
+        (frequency, kinds, language, groups, subscriber_id),
     )
 
 

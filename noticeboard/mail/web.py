@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from noticeboard.groups import queries as groups
 from noticeboard.i18n import LANGUAGE_LABELS, LANGUAGES, N_
 from noticeboard.mail import queries, service
 from noticeboard.mail.forms import (
@@ -56,6 +57,14 @@ async def _read_public_form(request: Request) -> FormData:
     return await request.form(max_files=0, max_fields=30, max_part_size=FORM_LIMIT)
 
 
+def _groups_of(form: FormData) -> list[str]:
+    return [value for value in form.getlist("groups") if isinstance(value, str)]
+
+
+async def _group_handles(rt: Runtime) -> list[str]:
+    return [g.handle for g in await groups.list_groups(rt.state)]
+
+
 def _kinds_of(form: FormData) -> list[str]:
     if form_field(form, "kinds_mode") != "some":
         return ["all"]
@@ -70,7 +79,7 @@ async def subscribe(request: Request) -> Response:
     secret = await session_secret(rt.state.db)
     if request.method == "GET":
         sent = request.query_params.get("sent") == "1"
-        return _form_page(request, rt, {}, {}, secret, sent=sent)
+        return await _form_page(request, rt, {}, {}, secret, sent=sent)
     _check_length(request)
     retry = rt.limits.subscription.hit(request.client.host if request.client else "?")
     if retry is not None:
@@ -82,20 +91,24 @@ async def subscribe(request: Request) -> Response:
     form = await _read_public_form(request)
     fields = {k: form_field(form, k) for k in ("email", "frequency", "language", "kinds_mode")}
     kinds = _kinds_of(form)
+    chosen_groups = _groups_of(form)
+    known = await _group_handles(rt)
     robot = robot_reason(form_field(form, HONEYPOT), form_field(form, "form_token"), secret)
     consent = form_field(form, "consent") == "yes"
     if robot is not None:
-        return _form_page(request, rt, fields, {"form": robot}, secret, kinds, status_code=400)
+        return await _form_page(
+            request, rt, fields, {"form": robot}, secret, kinds, status_code=400
+        )
     try:
-        subscription = validate_subscription(fields, kinds, consent)
+        subscription = validate_subscription(fields, kinds, consent, chosen_groups, known)
     except InvalidChoice as exc:
-        return _form_page(request, rt, fields, exc.errors, secret, kinds, status_code=400)
+        return await _form_page(request, rt, fields, exc.errors, secret, kinds, status_code=400)
     await service.subscribe(rt.state, subscription)
     rt.wake_mail()
     return RedirectResponse("/mail?sent=1", status_code=303)
 
 
-def _form_page(
+async def _form_page(
     request: Request,
     rt: Runtime,
     fields: dict[str, str],
@@ -122,6 +135,7 @@ def _form_page(
         form_token=form_token(secret),
         honeypot=HONEYPOT,
         **_choice_options(),
+        groups=await groups.list_groups(rt.state),
         page_title=N_("Get our news by e-mail"),
     )
 
@@ -163,14 +177,18 @@ async def manage(request: Request) -> Response:
     row = await queries.subscriber_by_token(rt.state, token)
     if row is None:
         return rt.renderer.error(request, 404, service.NO_SUCH_SUBSCRIBER)
-    choice = choice_of(row["frequency"], row["kinds"], row["language"])
+    choice = choice_of(row["frequency"], row["kinds"], row["language"], row["groups"])
     errors: dict[str, str] = {}
     status_code = 200
     if request.method == "POST":
         form = await _read_public_form(request)
         try:
             choice = validate_choice(
-                form_field(form, "frequency"), _kinds_of(form), form_field(form, "language")
+                form_field(form, "frequency"),
+                _kinds_of(form),
+                form_field(form, "language"),
+                _groups_of(form),
+                await _group_handles(rt),
             )
         except InvalidChoice as exc:
             errors, status_code = exc.errors, 400
@@ -189,6 +207,7 @@ async def manage(request: Request) -> Response:
         form={"kinds_mode": "some" if choice.kinds else "all"},
         errors=errors,
         **_choice_options(),
+        groups=await groups.list_groups(rt.state),
         page_title=N_("Your e-mail subscription"),
     )
 

@@ -12,6 +12,7 @@ from starlette.routing import Route
 import noticeboard.web.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation.database import Row
 from noticeboard.activitypub.documents import PROFILE_FIELD_LABELS
+from noticeboard.groups import queries as groups
 from noticeboard.i18n import N_
 from noticeboard.network import queries as network
 from noticeboard.notices import queries as notices
@@ -72,6 +73,7 @@ async def home(request: Request) -> Response:
         current_kind=kind,
         feed_url=f"/feed/{kind}.atom" if kind else "/feed.atom",
         ap_alternate=state.urls.actor,
+        groups=[] if before or kind else await groups.list_groups(state),
     )
 
 
@@ -290,6 +292,7 @@ async def events(request: Request) -> Response:
         request,
         "events.html",
         notices=await _views(state, rows),
+        groups=[g for g in await groups.list_groups(state) if g.next_meetings],
         page_title=N_("Upcoming events"),
     )
 
@@ -297,7 +300,13 @@ async def events(request: Request) -> Response:
 async def calendar(request: Request) -> Response:
     state = runtime(request).state
     rows = await notices.list_upcoming_events(state, state.clock() - CALENDAR_PAST, limit=500)
-    body = events_calendar(rows, state.config, state.urls, name=state.config.name)
+    body = events_calendar(
+        rows,
+        state.config,
+        state.urls,
+        name=state.config.name,
+        groups=await groups.list_groups(state),
+    )
     return _ics(body, "aushang.ics")
 
 
@@ -322,11 +331,14 @@ CALENDAR_PAST = timedelta(days=30)  # recent events stay in subscribed calendars
 
 
 async def media(request: Request) -> Response:
-    """Serve a stored picture or one of its smaller copies: only generated names, only files
-    that belong to a notice. Their names never change, so browsers keep them for a year."""
+    """Serve a stored picture or one of its smaller copies, or a group's picture: only
+    generated names, only files that belong to a notice or a group. Their names never change,
+    so browsers keep them for a year."""
     state = runtime(request).state
     name = request.path_params["name"]
     media_type = await notices.media_type_of(state, name) if is_media_name(name) else None
+    if media_type is None and is_media_name(name):
+        media_type = await groups.picture_type(state, name)
     path = state.config.data_dir / "media" / name
     if media_type is None or not path.is_file():
         return PlainTextResponse("no such picture", status_code=404)

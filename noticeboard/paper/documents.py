@@ -68,6 +68,12 @@ async def board_poster_pdf(state: BoardState, lang: str) -> bytes:
     return pdf
 
 
+async def group_poster_pdf(state: BoardState, group: Any, lang: str) -> bytes:
+    """A group's poster: what it does, when and where it meets, a QR code to its page."""
+    pdf, _pages = await to_pdf(state, "paper/group.html", lang, group=group)
+    return pdf
+
+
 async def week_pdf(state: BoardState, sheet: WeekSheet, lang: str) -> bytes:
     """At most two pages: the last notices make way until it fits."""
     while True:

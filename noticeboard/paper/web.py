@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 import noticeboard.web.convertors  # noqa: F401  (registers the 'rowid' path type)
+from noticeboard.groups import queries as groups
 from noticeboard.i18n import N_
 from noticeboard.paper import documents, queries, service
 from noticeboard.paper.forms import InvalidPaperInput, parse_day, parse_week_choice
@@ -55,6 +56,19 @@ async def board_poster(request: Request) -> Response:
     state = runtime(request).state
     body = await documents.board_poster_pdf(state, language_of(request))
     return _pdf(body, "folgen-sie-uns.pdf")
+
+
+async def group_poster(request: Request) -> Response:
+    """A group's poster: when and where it meets, and a QR code to its page."""
+    too_many = await _too_many(request)
+    if too_many:
+        return too_many
+    rt = runtime(request)
+    group = await groups.get_group(rt.state, str(request.path_params["handle"]).lower())
+    if group is None:
+        return rt.renderer.error(request, 404, N_("There is no such group."))
+    body = await documents.group_poster_pdf(rt.state, group, language_of(request))
+    return _pdf(body, f"gruppe-{group.handle}.pdf")
 
 
 @requires("owner", "editor", "moderator")
@@ -129,6 +143,7 @@ def _pdf(body: bytes, filename: str) -> Response:
 routes = [
     Route("/follow", follow),
     Route("/follow/poster.pdf", board_poster),
+    Route("/gruppen/{handle}/poster.pdf", group_poster),
     Route("/notices/{notice_id:rowid}/poster.pdf", notice_poster),
     Route("/staff/paper", paper_page),
     Route("/staff/paper/week", choose_week, methods=["POST"]),

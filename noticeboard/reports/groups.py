@@ -1,10 +1,9 @@
 """Local groups in the board's figures.
 
-GROUPS HOOK: the only place the report and the network page learn about local groups. Until
-the groups slice (`noticeboard/groups/`) exists, each function answers 0 or nothing; when it
-does, each body becomes one call of that slice's queries, and the figures, the daily snapshot,
-the network page, the report page, its PDF and `aushang report-figures` show groups without any
-other change.
+The only place the report and the network page learn about local groups: each function is
+one call of the groups slice's queries (`noticeboard/groups/queries.py`), and the figures, the
+daily snapshot, the network page, the report page, its PDF and `aushang report-figures` take
+groups from here. A group's posts are not notices, so they never count as notices published.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from noticeboard.groups import queries as groups
 from noticeboard.state import BoardState
 
 
@@ -28,21 +28,33 @@ class GroupFigures:
 
 
 async def count_group_members(state: BoardState) -> int:
-    """GROUPS HOOK: members of all local groups now (for the daily snapshot)."""
-    return 0
+    """Members of all local groups now (for the daily snapshot)."""
+    return await groups.count_members(state)
 
 
 async def count_group_posts(state: BoardState, start: datetime, end: datetime) -> int:
-    """GROUPS HOOK: posts in local groups between start (included) and end (excluded)."""
-    return 0
+    """Posts shown in local groups between start (included) and end (excluded)."""
+    return await groups.count_posts(state, start, end)
 
 
 async def count_new_groups(state: BoardState, start: datetime, end: datetime) -> int:
-    """GROUPS HOOK: local groups founded between start (included) and end (excluded)."""
-    return 0
+    """Local groups founded between start (included) and end (excluded)."""
+    return await groups.count_new_groups(state, start, end)
 
 
 async def group_figures(state: BoardState, since: datetime) -> list[GroupFigures]:
-    """GROUPS HOOK: each local group with its members now and its posts, events and notices
-    the board shared from it since a moment, for the staff's network page."""
-    return []
+    """Each local group with its members now and its posts since a moment, for the staff's
+    network page. A group's meetings are no notices, and the board shares nothing from its own
+    groups, so `events` and `shared` stay 0."""
+    posts = await groups.posts_since(state, since)
+    return [
+        GroupFigures(
+            name=group.name,
+            url=group.url,
+            members=group.members,
+            posts=posts.get(group.id, 0),
+            events=0,
+            shared=0,
+        )
+        for group in await groups.list_groups(state)
+    ]

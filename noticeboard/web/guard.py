@@ -30,6 +30,7 @@ class StaffUser:
     username: str
     role: str
     session_id: int
+    group_id: int | None = None  # a group leader's one group
 
 
 async def current_user(request: Request) -> StaffUser | None:
@@ -45,7 +46,7 @@ async def current_user(request: Request) -> StaffUser | None:
     if found is None:
         request.session.pop(SESSION_KEY, None)
         return None
-    return StaffUser(found.staff_id, found.username, found.role, found.id)
+    return StaffUser(found.staff_id, found.username, found.role, found.id, found.group_id)
 
 
 def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
@@ -57,6 +58,8 @@ def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
             if user is None:
                 return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
             if user.role not in roles:
+                if user.role == "group_leader" and request.url.path == "/staff":
+                    return RedirectResponse("/staff/groups/mine", status_code=303)
                 return runtime(request).renderer.error(
                     request, 403, N_("You are not allowed to do this.")
                 )
