@@ -624,22 +624,28 @@ def test_report__counts_the_groups_posts_and_new_groups_of_the_period(
     """Groups enter the figures through reports/groups.py: posts shown in a group and groups
     founded in the period count; held or removed posts and other months do not."""
     seed(board)
+    founded = [("garten", "2026-11-10T09:00"), ("chor", "2026-10-10T09:00")]
     execute(
         board,
         "INSERT INTO groups (handle, actor_id, name, created, updated) VALUES (?, ?, ?, ?, ?)",
-        ("garten", board.url("/groups/garten"), "Garten", t("2026-11-10T09:00"), t("2026-11-10T09:00")),
-        ("chor", board.url("/groups/chor"), "Chor", t("2026-10-10T09:00"), t("2026-10-10T09:00")),
-    )  # fmt: skip
+        *[(h, board.url(f"/groups/{h}"), h.title(), t(day), t(day)) for h, day in founded],
+    )
     garten = int(board.value("SELECT id FROM groups WHERE handle = 'garten'"))
+    posts = [
+        ("shown", "2026-11-11T10:00"),
+        ("shown", "2026-11-30T22:30"),
+        ("held", "2026-11-12T10:00"),
+        ("shown", "2026-12-02T10:00"),
+    ]
     execute(
         board,
         "INSERT INTO group_posts (group_id, object_id, author, content_html, state, received) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (garten, "https://x.example/1", "https://x.example/u", "<p>a</p>", "shown", t("2026-11-11T10:00")),
-        (garten, "https://x.example/2", "https://x.example/u", "<p>b</p>", "shown", t("2026-11-30T22:30")),
-        (garten, "https://x.example/3", "https://x.example/u", "<p>c</p>", "held", t("2026-11-12T10:00")),
-        (garten, "https://x.example/4", "https://x.example/u", "<p>d</p>", "shown", t("2026-12-02T10:00")),
-    )  # fmt: skip
+        *[
+            (garten, f"https://x.example/{n}", "https://x.example/u", "<p>x</p>", state, t(day))
+            for n, (state, day) in enumerate(posts)
+        ],
+    )
     clock.set(AFTER)
 
     found = report(board, NOVEMBER).figures["participation"]
