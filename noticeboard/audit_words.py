@@ -44,6 +44,15 @@ ACTIONS: dict[str, str] = {
     "reply.hide": N_("hid the reply %(target)s"),
     "report.create": N_("reported the account %(target)s"),
     "report.forward": N_("passed the report about %(target)s on to its server"),
+    # groups
+    "group.create": N_("founded the group %(target)s"),
+    "group.edit": N_("changed the description of the group %(target)s"),
+    "group.leader": N_("made %(target)s a group leader"),
+    "group.member.approve": N_("let %(target)s join the group"),
+    "group.member.remove": N_("took %(target)s out of the group"),
+    "group.member.block": N_("blocked %(target)s in the group"),
+    "group.post.approve": N_("let the post %(target)s appear in the group"),
+    "group.post.remove": N_("took the post %(target)s out of the group"),
     # who may take part
     "settings.reply_policy": N_("set which replies appear at once to “%(target)s”"),
     "block.actor": N_("blocked the account %(target)s"),

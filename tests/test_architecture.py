@@ -109,3 +109,19 @@ def test_architecture__no_board_mixins_or_state_patched_in_later() -> None:
     ]
     assert found == []
     assert not (ROOT / "noticeboard" / "board.py").exists()
+
+
+def test_architecture__every_package_of_the_code_is_in_the_wheel() -> None:
+    """pyproject.toml names the packages the wheel holds; a slice left out installs as a board
+    that fails on import (the container test would find it, much later)."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for top in ("noticeboard", "federation")
+        for init in (ROOT / top).rglob("__init__.py")
+    }
+    assert sorted(found - listed) == []

@@ -125,6 +125,8 @@ def _save_variants(
     image: Image.Image, stem: str, kind: str, media_dir: Path
 ) -> tuple[Variant, ...]:
     """Smaller copies of a cleaned picture, each re-encoded from its pixels only (rule 33)."""
+    from PIL import Image
+
     extension = FORMATS[kind][1]
     made = []
     for width in VARIANT_WIDTHS:

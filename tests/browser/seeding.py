@@ -127,6 +127,24 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
                     "Sonntag",
                 )
             )
+            _cli(
+                board,
+                "groups",
+                "create",
+                "garten",
+                "--name",
+                "Gemeinschaftsgarten",
+                "--summary",
+                "Wir gärtnern zusammen im Hof.",
+                "--meets",
+                "Jeden Dienstag ab 17 Uhr",
+                "--place",
+                "Hof Nordstraße 5",
+                "--first-meeting",
+                start.replace("T", " "),
+                "--repeat",
+                "weekly",
+            )
             invitation = _cli(board, "staff", "invite", "neu", "--role", "editor").rsplit("/", 1)[1]
             secret = query(board, "SELECT value FROM settings WHERE key = 'session_secret'")[0][0]
             query(

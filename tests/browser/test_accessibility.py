@@ -59,6 +59,12 @@ EXCUSED = {
     "/imprint": "the same page as /impressum, under its English name",
     "/datenschutz": "the same page as /privacy, under its German name",
     "/help": "the same page as /hilfe, under its English name",
+    "/gruppen/{handle}/poster.pdf": "PDF (its accessibility is tested in tests/paper)",
+    "/groups/{handle}": "ActivityPub JSON (browsers are sent to /gruppen/{handle})",
+    "/groups/{handle}/outbox": "ActivityPub JSON",
+    "/groups/{handle}/followers": "ActivityPub JSON",
+    "/groups/{handle}/meetings/{day}": "ActivityPub JSON",
+    "/staff/groups/mine": "only a redirect to the leader's group page",
 }
 
 
@@ -80,6 +86,8 @@ def public_pages(s: Seeded) -> dict[str, list[str]]:
         "/privacy": ["/privacy"],
         "/impressum": ["/impressum"],
         "/hilfe": ["/hilfe"],
+        "/gruppen": ["/gruppen"],
+        "/gruppen/{handle}": ["/gruppen/garten"],
         "/follow": ["/follow"],
         "/mail": ["/mail", "/mail?sent=1"],
         "/mail/confirm/{link}": [f"/mail/confirm/{s.confirm_link}"],
@@ -118,6 +126,8 @@ def staff_pages(s: Seeded) -> dict[str, list[str]]:
         "/staff/mail": ["/staff/mail"],
         "/staff/paper": ["/staff/paper"],
         "/staff/report": ["/staff/report", "/staff/report?month=2026-11"],
+        "/staff/groups": ["/staff/groups"],
+        "/staff/groups/{handle}": ["/staff/groups/garten"],
     }
 
 
