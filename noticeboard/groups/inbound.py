@@ -11,9 +11,10 @@ from federation import store as fedstore
 from federation.database import Row, to_db_time
 from federation.hosts import HostError, canonical_host
 from federation.inbox import InboxContext
-from federation.vocab import Json, as_list, build_accept, build_activity, get_id, get_type
+from federation.vocab import Json, as_list, build_activity, get_id, get_type
 from noticeboard.groups import objects, service, store
 from noticeboard.network import store as network_store
+from noticeboard.network.inbound import record_follow
 from noticeboard.network.sharing import post_content
 from noticeboard.sanitize import clean_html, clean_text
 from noticeboard.state import BoardState
@@ -71,17 +72,7 @@ async def follow_received(state: BoardState, ctx: InboxContext, group: Row) -> N
             await state.outbox.send(conn, reject, [ctx.actor.inbox], ctx.now, public=False)
         else:
             pending = group["join_policy"] == "approve"
-            await fedstore.upsert_follower(
-                conn,
-                actor,
-                ctx.actor,
-                ctx.activity["id"],
-                "pending" if pending else "accepted",
-                ctx.now,
-            )
-            if await fedstore.follower_state(conn, actor, ctx.actor.id) == "accepted":
-                accept = build_accept(state.urls.new_activity(), actor, ctx.activity)
-                await state.outbox.send(conn, accept, [ctx.actor.inbox], ctx.now, public=False)
+            await record_follow(state, conn, ctx, actor, pending=pending)
     state.outbox.wake()
 
 

@@ -19,21 +19,34 @@ from noticeboard.state import BoardState
 
 async def follow_received(state: BoardState, ctx: InboxContext) -> None:
     """Someone follows the board: accepted at once, or pending until staff decide."""
-    pending = state.config.federation.approve_followers
-    actor = state.urls.actor
     async with ctx.transaction() as conn:
-        await fedstore.upsert_follower(
-            conn,
-            actor,
-            ctx.actor,
-            ctx.activity["id"],
-            "pending" if pending else "accepted",
-            ctx.now,
+        await record_follow(
+            state, conn, ctx, state.urls.actor, pending=state.config.federation.approve_followers
         )
-        if await fedstore.follower_state(conn, actor, ctx.actor.id) == "accepted":
-            accept = build_accept(state.urls.new_activity(), actor, ctx.activity)
-            await state.outbox.send(conn, accept, [ctx.actor.inbox], ctx.now, public=False)
     state.outbox.wake()
+
+
+async def record_follow(
+    state: BoardState,
+    conn: aiosqlite.Connection,
+    ctx: InboxContext,
+    local_actor: str,
+    *,
+    pending: bool,
+) -> None:
+    """Keep the follow of one of the board's actors (the board, or a group), and answer with
+    an Accept once it is accepted (at once, or already before: a repeated Follow)."""
+    await fedstore.upsert_follower(
+        conn,
+        local_actor,
+        ctx.actor,
+        ctx.activity["id"],
+        "pending" if pending else "accepted",
+        ctx.now,
+    )
+    if await fedstore.follower_state(conn, local_actor, ctx.actor.id) == "accepted":
+        accept = build_accept(state.urls.new_activity(), local_actor, ctx.activity)
+        await state.outbox.send(conn, accept, [ctx.actor.inbox], ctx.now, public=False)
 
 
 async def undo_follow(

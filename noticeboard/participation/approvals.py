@@ -34,18 +34,6 @@ def authorization_url(state: BoardState, token: str) -> str:
     return f"{state.urls.base}/authorizations/{token}"
 
 
-async def expect(
-    conn: aiosqlite.Connection,
-    post_id: str,
-    notice_id: int,
-    actor_id: str,
-    request_id: str | None,
-    now: datetime,
-) -> None:
-    """A reply arrived under a policy that makes it wait for approval; note it."""
-    await store.insert_reply_approval(conn, post_id, notice_id, actor_id, request_id, now)
-
-
 async def accept(
     state: BoardState, conn: aiosqlite.Connection, post_id: str, now: datetime
 ) -> None:

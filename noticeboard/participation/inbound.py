@@ -49,7 +49,7 @@ async def reply_or_mention(
         if notice_id is not None:
             await file_reply(conn, obj["id"], notice_id, shown, ctx.now)
             if policy != "open" or request_id:
-                await approvals.expect(
+                await store.insert_reply_approval(
                     conn, obj["id"], notice_id, ctx.actor.id, request_id, ctx.now
                 )
             if shown:
