@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from starlette.requests import cookie_parser
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from noticeboard.i18n import negotiate_language
@@ -28,7 +29,7 @@ from noticeboard.web.private import is_private
 
 SHAREABLE = b"x-aushang-shareable"  # set by the renderer, never sent
 AP_ACCEPT = (b"application/activity+json", b"application/ld+json")
-MAX_ENTRIES = 256
+MAX_BYTES = 8 * 1024 * 1024  # all kept answers together: a few hundred pages
 MAX_BODY = 512 * 1024
 
 Key = tuple[str, str, str, bytes, str, str | None, bool]
@@ -58,6 +59,7 @@ class PageCache:
         self.version, self.clock, self.language = version, clock, language
         self.max_age = max_age
         self.entries: OrderedDict[Key, Entry] = OrderedDict()
+        self.size = 0  # bytes of the kept bodies
         self.rendering: dict[Key, asyncio.Future[None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -85,7 +87,7 @@ class PageCache:
         if entry is None:
             return None
         if entry.version != version or not timedelta(0) <= now - entry.made < self.max_age:
-            del self.entries[key]
+            self._drop(key)
             return None
         self.entries.move_to_end(key)
         return entry
@@ -120,10 +122,16 @@ class PageCache:
             done.set_result(None)
 
     def _store(self, key: Key, entry: Entry) -> None:
+        self._drop(key)
         self.entries[key] = entry
-        self.entries.move_to_end(key)
-        while len(self.entries) > MAX_ENTRIES:
-            self.entries.popitem(last=False)
+        self.size += len(entry.body)
+        while self.size > MAX_BYTES:
+            self._drop(next(iter(self.entries)))  # the one read longest ago
+
+    def _drop(self, key: Key) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.size -= len(entry.body)
 
     def _key(self, scope: Scope) -> Key:
         """What the page depends on besides the data: the address, the language the reader
@@ -139,6 +147,12 @@ class PageCache:
         encoding = chosen_encoding(headers.get(b"accept-encoding", b"").decode("latin-1"))
         wants_ap = any(media in headers.get(b"accept", b"") for media in AP_ACCEPT)
         return (scope["method"], scope["scheme"], scope["path"], query, lang, encoding, wants_ap)
+
+
+def shareable(response: Response) -> Response:
+    """Mark an answer as the same for every anonymous reader who asks the same way."""
+    response.raw_headers.append((SHAREABLE, b"1"))
+    return response
 
 
 def _may_share(scope: Scope) -> bool:

@@ -28,7 +28,7 @@ from noticeboard.i18n import (
 from noticeboard.languages import direction
 from noticeboard.resources import resource_dir
 from noticeboard.urls import BoardUrls
-from noticeboard.web.pagecache import SHAREABLE
+from noticeboard.web.pagecache import shareable
 from noticeboard.web.private import is_private
 
 TEMPLATES_DIR = resource_dir("templates")
@@ -106,7 +106,7 @@ class Renderer:
         if supported_language(request.query_params.get("lang")):
             response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="lax", httponly=True)
         elif _shareable(request, values):
-            response.raw_headers.append((SHAREABLE, b"1"))
+            shareable(response)
         return response
 
     def error(self, request: Request, status: int, message: str) -> Response:

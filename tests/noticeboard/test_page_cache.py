@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from noticeboard.web import pagecache
 from tests.noticeboard.boards import RunningBoard
 
 
@@ -160,3 +161,34 @@ def test_concurrent_readers__wait_for_one_rendering(
 
     assert board.run_on_board(ten_readers) == [200] * 10
     assert renders["home.html"] == 1
+
+
+@pytest.mark.parametrize("path", ["/feed.atom", "/calendar.ics"])
+def test_feeds__are_made_once_and_again_after_a_change(board: RunningBoard, path: str) -> None:
+    reader = board.new_client()
+    first = reader.get(path)
+    assert first.status_code == 200 and "x-aushang-shareable" not in first.headers
+    assert reader.get(path).content == first.content
+    board.publish(
+        board.login(), "Hoffest im Mai", "Wir feiern.", kind="event",
+        start="2026-03-20 15:00", end="2026-03-20 19:00", place_name="Hof",
+    )  # fmt: skip
+    assert "Hoffest im Mai" in reader.get(path).text
+
+
+def test_kept_pages__stay_within_their_memory_budget(
+    board: RunningBoard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    budget = 64 * 1024
+    monkeypatch.setattr(pagecache, "MAX_BYTES", budget)
+    cache = board.app.middleware_stack
+    while not isinstance(cache, pagecache.PageCache):
+        cache = cache.app
+    reader = board.new_client(**{"Accept-Encoding": "identity"})
+    page_size = len(reader.get("/").content)
+    asked = budget // page_size + 10
+    for n in range(asked):
+        assert reader.get(f"/?n={n}").status_code == 200
+    assert budget - page_size < cache.size <= budget
+    assert cache.size == sum(len(e.body) for e in cache.entries.values())
+    assert ("GET", "http", "/", f"n={asked - 1}".encode(), "de", None, False) in cache.entries
