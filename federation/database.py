@@ -77,6 +77,7 @@ class Database:
         self._lock = asyncio.Lock()
         self._version = 0
         self._seen = -1  # SQLite's data_version when version() last looked
+        self._quiet_commit = False  # a quiet transaction's COMMIT is under way
 
     async def connect(self) -> None:
         """Open both connections with WAL, a busy timeout and foreign keys on."""
@@ -98,6 +99,8 @@ class Database:
     def version(self) -> int:
         """A number that changes when committed data may have changed since it was read last;
         quiet commits of this process leave it as it is."""
+        if self._quiet_commit:  # the change seen now would be the quiet one
+            return self._version
         current = self._data_version()
         if current != self._seen:
             self._seen = current
@@ -136,7 +139,13 @@ class Database:
             except BaseException:
                 await self._write.rollback()
                 raise
-            await self._write.commit()
+            # The commit ends in aiosqlite's thread; until this coroutine resumes, readers
+            # must not take its change for a loud one. Nobody else can commit meanwhile.
+            self._quiet_commit = unchanged
+            try:
+                await self._write.commit()
+            finally:
+                self._quiet_commit = False
             if unchanged:
                 self._seen = self._data_version()
 

@@ -80,3 +80,23 @@ async def test_rolled_back_quiet_transaction__changes_nothing(db: Database) -> N
             await conn.execute("DELETE FROM delivery_failure_days")
             raise RuntimeError("stop")
     assert db.version() == before
+
+
+async def test_readers_during_a_quiet_commit__see_no_change(db: Database) -> None:
+    before = db.version()
+    seen: list[int] = []
+    write = db._write
+    assert write is not None
+    commit = write.commit
+
+    async def commit_and_look() -> None:
+        await commit()
+        seen.append(db.version())  # a reader running before the transaction resumes
+
+    write.commit = commit_and_look  # type: ignore[method-assign]
+    try:
+        await quiet_write(db)
+    finally:
+        write.commit = commit  # type: ignore[method-assign]
+    assert seen == [before]
+    assert db.version() == before
