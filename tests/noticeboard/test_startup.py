@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from federation import client as client_module
 from federation.client import FederationClient
 from federation.keys import public_key_to_pem
+from noticeboard.cli import GROUPS, SERVER, groups_for
 from noticeboard.i18n import make_environment
 from noticeboard.state import BoardNotInitialised, open_state
 from noticeboard.web.rendering import TEMPLATES_DIR
@@ -28,16 +29,22 @@ LAZY_TOO = ("bleach", "html5lib")
 ERROR_PAGE = {"status": 404, "message": "gone", "lang": "de", "board": None, "now": None}
 
 
-def loaded_after(code: str) -> set[str]:
+def modules_after(code: str) -> set[str]:
     script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
-    return {name.split(".")[0] for name in json.loads(out.stdout.splitlines()[-1])}
+    return set(json.loads(out.stdout.splitlines()[-1]))
+
+
+def loaded_after(code: str) -> set[str]:
+    return {name.split(".")[0] for name in modules_after(code)}
 
 
 def test_startup__importing_the_app_leaves_rare_libraries_unloaded() -> None:
-    loaded = loaded_after("import noticeboard.app, noticeboard.cli")
+    loaded = loaded_after(
+        "import noticeboard.app\nfrom noticeboard.cli import build_parser\nbuild_parser()"
+    )
 
     assert "starlette" in loaded, "the probe sees what the import loaded"
     assert sorted(loaded & {*LAZY, *LAZY_TOO}) == []
@@ -52,6 +59,19 @@ def test_startup__the_rare_libraries_load_when_used() -> None:
     )
 
     assert {"markdown_it", "bleach", "segno"} <= loaded
+
+
+def test_startup__serving_builds_only_its_own_command() -> None:
+    loaded = modules_after(
+        "from noticeboard.cli import build_parser, groups_for\n"
+        "parser, handlers = build_parser(groups_for(['serve', '--port', '8001']))\n"
+        "assert sorted(handlers) == ['init', 'serve'], handlers\n"
+        "assert parser.parse_args(['serve', '--instance', 'b.toml']).port == 8000"
+    )
+
+    assert SERVER in loaded
+    assert sorted(loaded & set(GROUPS[1:])) == []
+    assert groups_for(["post", "--title", "serve"]) == GROUPS
 
 
 @pytest.mark.anyio
