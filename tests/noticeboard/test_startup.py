@@ -25,6 +25,7 @@ from noticeboard.web.rendering import TEMPLATES_DIR
 from noticeboard.web.templatecache import fingerprint, use_template_cache
 
 LAZY = ("lxml", "feedgen", "icalendar", "PIL", "blurhash", "weasyprint", "segno", "markdown_it")
+LAZY_MAIL = ("aiosmtplib",)  # only a board with [mail] sends mail
 LAZY_TOO = ("bleach", "html5lib")
 ERROR_PAGE = {"status": 404, "message": "gone", "lang": "de", "board": None, "now": None}
 
@@ -48,7 +49,7 @@ def test_startup__importing_the_app_leaves_rare_libraries_unloaded() -> None:
     loaded = {name.split(".")[0] for name in modules}
 
     assert "starlette" in loaded, "the probe sees what the import loaded"
-    assert sorted(loaded & {*LAZY, *LAZY_TOO}) == []
+    assert sorted(loaded & {*LAZY, *LAZY_TOO, *LAZY_MAIL}) == []
     # Catalogues are compiled by the board itself, without Babel's catalogue model.
     assert sorted(name for name in modules if name.startswith("babel.messages")) == []
 
@@ -58,10 +59,12 @@ def test_startup__the_rare_libraries_load_when_used() -> None:
         "from noticeboard.notices.text import render_markdown\n"
         "from noticeboard.paper.qr import qr_svg\n"
         "render_markdown('*hello* https://example.org')\n"
-        "qr_svg('https://example.org', label='x')"
+        "qr_svg('https://example.org', label='x')\n"
+        "from noticeboard.mail.sender import connection_errors\n"
+        "connection_errors()"
     )
 
-    assert {"markdown_it", "bleach", "segno"} <= loaded
+    assert {"markdown_it", "bleach", "segno", "aiosmtplib"} <= loaded
 
 
 def test_startup__serving_builds_only_its_own_command() -> None:
