@@ -174,3 +174,12 @@ def test_startup__templates_render_when_their_folder_cannot_be_written(tmp_path:
     env = use_template_cache(make_environment(TEMPLATES_DIR), blocker / "templates")
 
     assert "404" in env.get_template("error.html").render(ERROR_PAGE)
+
+
+def test_startup__the_collector_pauses_only_while_modules_load() -> None:
+    assert modules_after(
+        "import gc\nimport noticeboard.cli\nassert gc.isenabled()\n"
+        "with noticeboard.cli.loading():\n    assert not gc.isenabled()\n"
+        "assert gc.isenabled()\n"
+        "gc.disable()\nwith noticeboard.cli.loading():\n    pass\nassert not gc.isenabled()"
+    )
