@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bench import load, seed
 from bench.figures import Figure
-from bench.servers import HOST, Process, start_bare, start_board, wait_for_page
+from bench.servers import HOST, Process, compile_sources, start_bare, start_board, wait_for_page
 
 BOARD_PORT = 18731
 BARE_PORT = 18732
@@ -131,6 +131,7 @@ class Run:
     # -- scenarios ------------------------------------------------------------------------
 
     def run(self) -> list[Figure]:
+        compile_sources()
         self.start_peers()
         try:
             self.startup()

@@ -3,6 +3,7 @@ and resident memory from /proc."""
 
 from __future__ import annotations
 
+import compileall
 import os
 import signal
 import socket
@@ -80,6 +81,16 @@ def port_free(port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+def compile_sources() -> None:
+    """Compile the checkout's modules once, as installing the wheel does. A board installed
+    with pip starts from compiled modules; an editable checkout run with
+    PYTHONDONTWRITEBYTECODE compiles all of them again at every start, ~0.2 s of CPU that
+    no installed board spends."""
+    root = Path(__file__).resolve().parents[1]
+    for package in ("noticeboard", "federation", "bench"):
+        compileall.compile_dir(root / package, quiet=1)
 
 
 def aushang_command() -> str:

@@ -152,11 +152,22 @@ class FederationClient:
         self._backend = GuardedNetworkBackend(
             self.guard, network_backend or httpcore.AnyIOBackend()
         )
-        self._ssl_context = build_ssl_context(ca_bundle)
+        # Loading the certificate store costs ~30 ms of CPU, which a starting server need not
+        # spend before its first page: the context is built for the first pool. An extra
+        # bundle is read now, so that a file that is no certificate bundle fails at start.
+        self._ca_bundle = ca_bundle
+        self._ssl: ssl.SSLContext | None = build_ssl_context(ca_bundle) if ca_bundle else None
         self._timeout = httpx.Timeout(
             connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
         )
         self._user_agent = user_agent
+
+    @property
+    def _ssl_context(self) -> ssl.SSLContext:
+        """The one TLS context every pool shares (rule 14)."""
+        if self._ssl is None:
+            self._ssl = build_ssl_context(self._ca_bundle)
+        return self._ssl
 
     def _new_pool(self) -> _HostPool:
         transport = GuardedTransport(

@@ -21,12 +21,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 from babel import Locale
 from babel.dates import format_interval, format_skeleton
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 from markupsafe import Markup
 
+from noticeboard.catalogues import compile_po
 from noticeboard.languages import direction
 from noticeboard.resources import resource_dir
 from noticeboard.web.assets import static_url
@@ -184,12 +183,8 @@ def load_translations(
 ) -> Translations:
     """Compile one .po catalogue in memory (fuzzy and empty entries are left out, as msgfmt
     does, so an untranslated message shows its English id)."""
-    with catalogue_path(lang, locales_dir, domain).open("rb") as po_file:
-        catalog = read_po(po_file, locale=babel_locale(lang), domain=domain)
-    buffer = BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(fp=buffer, domain=domain)
+    text = catalogue_path(lang, locales_dir, domain).read_text(encoding="utf-8")
+    return Translations(fp=BytesIO(compile_po(text)), domain=domain)
 
 
 @functools.cache

@@ -23,9 +23,9 @@ def federation_client(config: Config) -> FederationClient:
 
 def actor_resolver(state: BoardState, client: FederationClient) -> ActorResolver:
     """A resolver that signs its GETs as the board's server actor (authorized fetch)."""
-    key = state.keys.signing[state.urls.instance_actor]
 
     def sign_get(method: str, url: str, body: bytes | None) -> dict[str, str]:
+        key = state.keys.signing[state.urls.instance_actor]  # parsed on the first signed GET
         return httpsig.sign_request(method, url, body, key.key_id, key.private_key, state.clock())
 
     return ActorResolver(state.db, client, sign_get, state.clock, clean_text)

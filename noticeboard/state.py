@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -87,11 +87,41 @@ class Outbox:
         return await delivery.enqueue_to_followers(conn, activity, actor, now)
 
 
+class SigningKeys(Mapping[str, SigningKey]):
+    """The board's private keys by actor, each parsed when it is first used.
+
+    Parsing a 2048-bit key checks it, which costs ~40 ms of CPU; no page needs the keys,
+    so a starting server answers its first page without paying for them. A missing key is
+    still found when the board is opened."""
+
+    def __init__(self, stored: Iterable[LocalKey] = ()) -> None:
+        self._stored = {key.actor_id: key for key in stored}
+        self._parsed: dict[str, SigningKey] = {}
+
+    def __getitem__(self, actor: str) -> SigningKey:
+        parsed = self._parsed.get(actor)
+        if parsed is None:
+            stored = self._stored[actor]
+            parsed = SigningKey(stored.key_id, load_private_key(stored.private_pem))
+            self._parsed[actor] = parsed
+        return parsed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+    def parsed(self) -> list[str]:
+        """The actors whose keys have been parsed so far."""
+        return list(self._parsed)
+
+
 @dataclass(frozen=True)
 class Keys:
     """The board's signing keys (board actor and server actor) and their public PEMs."""
 
-    signing: dict[str, SigningKey] = field(default_factory=dict)
+    signing: SigningKeys = field(default_factory=SigningKeys)
     public_pems: dict[str, str] = field(default_factory=dict)
 
 
@@ -143,16 +173,15 @@ async def _migrate(db: Database) -> list[str]:
 
 
 async def _load_keys(db: Database, urls: BoardUrls) -> Keys:
-    keys = Keys()
+    stored = []
     for actor in (urls.actor, urls.instance_actor):
         key = await fedstore.get_local_key(db, actor)
         if key is None:
             raise BoardNotInitialised(
                 f"no key for {actor}: run 'aushang init' (did base_url change since?)"
             )
-        keys.signing[actor] = SigningKey(key.key_id, load_private_key(key.private_pem))
-        keys.public_pems[actor] = key.public_pem
-    return keys
+        stored.append(key)
+    return Keys(SigningKeys(stored), {key.actor_id: key.public_pem for key in stored})
 
 
 async def session_secret(db: Database) -> str:

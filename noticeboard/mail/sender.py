@@ -17,13 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-
-import aiosmtplib
+from typing import TYPE_CHECKING
 
 from federation.database import Database, Row
 from noticeboard.config import MailConfig
 from noticeboard.mail import store
 from noticeboard.mail.messages import with_date
+
+if TYPE_CHECKING:
+    import aiosmtplib
 
 log = logging.getLogger("noticeboard.mail")
 
@@ -80,6 +82,8 @@ class ConnectionLost(Exception):
 
 def smtp_client(config: MailConfig) -> aiosmtplib.SMTP:
     """An SMTP client as configured: implicit TLS, STARTTLS (required) or, on loopback, none."""
+    import aiosmtplib  # ~10 ms to import: loaded for the first mail, never on a board without
+
     context = ssl.create_default_context(cafile=config.ca_bundle)
     return aiosmtplib.SMTP(
         hostname=config.host,
@@ -93,7 +97,18 @@ def smtp_client(config: MailConfig) -> aiosmtplib.SMTP:
     )
 
 
-CONNECTION_ERRORS = (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError)
+def connection_errors() -> tuple[type[Exception], ...]:
+    """What a failed or lost SMTP connection raises."""
+    import aiosmtplib
+
+    return (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError)
+
+
+def _refused() -> type[aiosmtplib.SMTPResponseException]:
+    """What an SMTP server's error answer raises."""
+    import aiosmtplib
+
+    return aiosmtplib.SMTPResponseException
 
 
 @dataclass(frozen=True)
@@ -110,9 +125,9 @@ async def send_at_once(config: MailConfig, message: EmailMessage) -> Attempt:
     try:
         async with smtp:
             errors, answer = await smtp.send_message(message, sender=config.sender)
-    except aiosmtplib.SMTPResponseException as exc:
+    except _refused() as exc:
         return Attempt(False, f"SMTP {exc.code}: {exc.message}")
-    except CONNECTION_ERRORS as exc:
+    except connection_errors() as exc:
         return Attempt(False, f"no connection: {exc or type(exc).__name__}")
     if errors:
         return Attempt(False, "; ".join(f"{a}: {r.code} {r.message}" for a, r in errors.items()))
@@ -144,13 +159,13 @@ class MailSender:
         smtp = smtp_client(self.config)
         try:
             await smtp.connect()
-        except CONNECTION_ERRORS as exc:
+        except connection_errors() as exc:
             await self._retry_all(due, exc)
             return len(due)
         try:
             await self._send_all(smtp, due)
         finally:
-            with contextlib.suppress(*CONNECTION_ERRORS):
+            with contextlib.suppress(*connection_errors()):
                 await smtp.quit()
         return len(due)
 
@@ -176,23 +191,23 @@ class MailSender:
         try:
             await smtp.mail(self.config.sender)
             await smtp.rcpt(row["recipient"])
-        except aiosmtplib.SMTPResponseException as exc:
+        except _refused() as exc:
             await self._record(row, exc.code, exc.message)
-            with contextlib.suppress(*CONNECTION_ERRORS):
+            with contextlib.suppress(*connection_errors()):
                 await smtp.rset()
             return
-        except CONNECTION_ERRORS as exc:
+        except connection_errors() as exc:
             raise ConnectionLost() from exc
         if not await self._claim(row):
-            with contextlib.suppress(*CONNECTION_ERRORS):
+            with contextlib.suppress(*connection_errors()):
                 await smtp.rset()
             return  # unsubscribed in the meantime: the row is gone
         try:
             answer = await smtp.data(with_date(row["content"], self.clock()))
-        except aiosmtplib.SMTPResponseException as exc:
+        except _refused() as exc:
             await self._record(row, exc.code, exc.message)
             return
-        except CONNECTION_ERRORS as exc:
+        except connection_errors() as exc:
             # No answer to the transfer: a server keeps a message only once it has said so,
             # so this one is retried with the rest.
             raise ConnectionLost() from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
@@ -61,6 +62,25 @@ async def list_upcoming_events(
     return await store.list_upcoming_events(state.db, since or state.clock(), limit=limit)
 
 
+SEARCH_PAGE = 20  # results on one page of the search
+SEARCH_PAGES = store.SEARCH_CANDIDATES // SEARCH_PAGE  # the pages the ranked notices fill
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of a search: its notices, best first; how many notices were ranked (at most
+    `store.SEARCH_CANDIDATES`, the newest matches); whether another page follows."""
+
+    rows: list[Row]
+    found: int
+    more: bool
+
+    @property
+    def capped(self) -> bool:
+        """More notices match than were ranked: only the newest of them are shown."""
+        return self.found >= store.SEARCH_CANDIDATES
+
+
 async def search(
     state: BoardState,
     query: str,
@@ -68,8 +88,20 @@ async def search(
     kind: str | None,
     since: datetime | None,
     until: datetime | None,
-) -> list[Row]:
-    return await store.search_notices(state.db, query, kind=kind, since=since, until=until)
+    page: int = 1,
+) -> SearchResults:
+    """Page `page` (from 1) of the notices that match, SEARCH_PAGE to a page."""
+    rows = await store.search_notices(
+        state.db,
+        query,
+        kind=kind,
+        since=since,
+        until=until,
+        limit=SEARCH_PAGE + 1,
+        offset=(page - 1) * SEARCH_PAGE,
+    )
+    found = rows[0]["found"] if rows else 0
+    return SearchResults(rows[:SEARCH_PAGE], found, len(rows) > SEARCH_PAGE)
 
 
 async def images_of(state: BoardState, notice_ids: Sequence[int]) -> dict[int, list[Row]]:

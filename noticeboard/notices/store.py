@@ -387,12 +387,16 @@ async def search_notices(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 50,
+    offset: int = 0,
 ) -> list[Row]:
-    """Full-text search over current and archived notices, best matches first.
+    """Full-text search over current and archived notices, best matches first: `limit` of
+    them after the first `offset`, each with `found`, how many notices were ranked.
 
     Only the newest SEARCH_CANDIDATES matches are ranked: a word in most notices would
-    otherwise cost a relevance score for every one of them. Deleted notices are not in the
-    index (its update trigger leaves them out)."""
+    otherwise cost a relevance score for every one of them. Only the notices of the page
+    asked for are read whole. Equal scores go newest first, so pages neither repeat nor
+    skip a notice. Deleted notices are not in the index (its update trigger leaves them
+    out)."""
     filters, params = "", [match]
     if kind:
         filters += " AND n.kind = ?"
@@ -405,12 +409,14 @@ async def search_notices(
         params.append(to_db_time(until))
     join = " JOIN notices n ON n.id = s.rowid" if filters else ""
     sql = (
-        "SELECT n.* FROM (SELECT s.rowid AS id, bm25(notice_search, 5.0, 1.0, 2.0) AS score "
+        "SELECT n.*, r.found FROM (SELECT c.id, c.score, m.published, count(*) OVER () AS found "
+        "FROM (SELECT s.rowid AS id, bm25(notice_search, 5.0, 1.0, 2.0) AS score "
         f"FROM notice_search s{join} WHERE notice_search MATCH ?{filters} "
-        "ORDER BY s.rowid DESC LIMIT ?) c JOIN notices n ON n.id = c.id "
-        "WHERE n.deleted IS NULL ORDER BY c.score, n.published DESC LIMIT ?"
+        "ORDER BY s.rowid DESC LIMIT ?) c JOIN notices m ON m.id = c.id "
+        "WHERE m.deleted IS NULL ORDER BY c.score, m.published DESC, c.id DESC LIMIT ? OFFSET ?) r "
+        "JOIN notices n ON n.id = r.id ORDER BY r.score, r.published DESC, r.id DESC"
     )
-    return await db.fetchall(sql, (*params, SEARCH_CANDIDATES, limit))
+    return await db.fetchall(sql, (*params, SEARCH_CANDIDATES, limit, offset))
 
 
 KEPT_ON_EDIT = frozenset(

@@ -19,6 +19,17 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{word}"*' for word in words)
 
 
+def page_number(value: str | None, pages: int) -> int | None:
+    """The page of results a link asks for, 1 to `pages` (1 without a page); None for
+    anything else."""
+    if value is None:
+        return 1
+    if not value.isascii() or not value.isdigit() or len(value) > 3:
+        return None
+    number = int(value)
+    return number if 1 <= number <= pages else None
+
+
 def day_bounds(value: str | None, timezone: str, *, end: bool) -> datetime | None:
     """The start of a day (or of the next day, for an end date) in the board's time zone."""
     if not value:

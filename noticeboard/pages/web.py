@@ -22,7 +22,7 @@ from noticeboard.notices.objects import is_gone_for_federation, tombstone
 from noticeboard.notices.polls import MAX_OPTIONS
 from noticeboard.pages.calendar import events_calendar
 from noticeboard.pages.feeds import atom_feed
-from noticeboard.pages.search import day_bounds, fts_query
+from noticeboard.pages.search import day_bounds, fts_query, page_number
 from noticeboard.pages.views import (
     NoticeView,
     in_language,
@@ -257,29 +257,39 @@ async def search(request: Request) -> Response:
     params = request.query_params
     text = params.get("q", "")[:200]
     kind = params.get("type") or None
-    if kind and not is_kind(kind):
+    page = page_number(params.get("page"), notices.SEARCH_PAGES)
+    if (kind and not is_kind(kind)) or page is None:
         return rt.renderer.error(request, 400, N_("This page link is not valid."))
+    form = {
+        "q": text,
+        "type": kind or "",
+        "from": params.get("from", ""),
+        "to": params.get("to", ""),
+    }
     query = fts_query(text)
-    rows = []
+    results = notices.SearchResults([], 0, False)
     if query:
-        rows = await notices.search(
+        results = await notices.search(
             state,
             query,
             kind=kind,
-            since=day_bounds(params.get("from"), state.config.timezone, end=False),
-            until=day_bounds(params.get("to"), state.config.timezone, end=True),
+            since=day_bounds(form["from"], state.config.timezone, end=False),
+            until=day_bounds(form["to"], state.config.timezone, end=True),
+            page=page,
         )
+    next_url = None
+    if results.more:
+        shown = {name: value for name, value in form.items() if value}
+        next_url = "/search?" + urlencode({**shown, "page": page + 1})
     return rt.renderer.page(
         request,
         "search.html",
-        notices=await _views(state, rows),
+        notices=await _views(state, results.rows),
+        results=results,
+        first=(page - 1) * notices.SEARCH_PAGE + 1,
+        next_url=next_url,
         searched=bool(query),
-        form={
-            "q": text,
-            "type": kind or "",
-            "from": params.get("from", ""),
-            "to": params.get("to", ""),
-        },
+        form=form,
         kinds=KINDS,
         page_title=N_("Search"),
     )

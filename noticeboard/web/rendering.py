@@ -30,6 +30,7 @@ from noticeboard.resources import resource_dir
 from noticeboard.urls import BoardUrls
 from noticeboard.web.pagecache import shareable
 from noticeboard.web.private import is_private
+from noticeboard.web.templatecache import use_template_cache
 
 TEMPLATES_DIR = resource_dir("templates")
 AP_CONTENT_TYPE = "application/activity+json"
@@ -56,7 +57,9 @@ class Renderer:
     def __init__(
         self, config: Config, urls: BoardUrls, clock: Callable[[], datetime] | None = None
     ) -> None:
-        self.env: jinja2.Environment = make_environment(TEMPLATES_DIR)
+        self.env: jinja2.Environment = use_template_cache(
+            make_environment(TEMPLATES_DIR), config.data_dir / "cache" / "templates"
+        )
         self.config = config
         self.clock = clock or (lambda: datetime.now(UTC))
         self.board = BoardView(

@@ -72,6 +72,7 @@ READS: dict[str, Callable[[Database], Awaitable[Any]]] = {
     "pinned": lambda db: store.list_pinned_notices(db, NOW),
     "notice": lambda db: store.get_notice_including_deleted(db, 3),
     "search": lambda db: store.search_notices(db, '"garten"*'),
+    "search, a later page": lambda db: store.search_notices(db, '"garten"*', limit=21, offset=20),
     "search with filters": lambda db: store.search_notices(
         db, '"garten"*', kind="announcement", since=NOW.replace(month=1), until=NOW
     ),
