@@ -25,7 +25,7 @@ from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 from markupsafe import Markup
 
-from noticeboard.catalogues import compile_po
+from noticeboard.catalogues import compiled_catalogue
 from noticeboard.languages import direction
 from noticeboard.resources import resource_dir
 from noticeboard.web.assets import static_url
@@ -181,10 +181,9 @@ def catalogue_path(lang: str, locales_dir: Path = LOCALES_DIR, domain: str = DOM
 def load_translations(
     lang: str, locales_dir: Path = LOCALES_DIR, domain: str = DOMAIN
 ) -> Translations:
-    """Compile one .po catalogue in memory (fuzzy and empty entries are left out, as msgfmt
-    does, so an untranslated message shows its English id)."""
-    text = catalogue_path(lang, locales_dir, domain).read_text(encoding="utf-8")
-    return Translations(fp=BytesIO(compile_po(text)), domain=domain)
+    """Load one catalogue, compiled by Babel (see `catalogues.py`)."""
+    compiled = compiled_catalogue(catalogue_path(lang, locales_dir, domain), babel_locale(lang))
+    return Translations(fp=BytesIO(compiled), domain=domain)
 
 
 @functools.cache

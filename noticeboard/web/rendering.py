@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from noticeboard.accounts.passwords import new_csrf_token
+from noticeboard.catalogues import keep_compiled_in
 from noticeboard.config import Config
 from noticeboard.i18n import (
     DEFAULT_LANGUAGE,
@@ -57,6 +58,7 @@ class Renderer:
     def __init__(
         self, config: Config, urls: BoardUrls, clock: Callable[[], datetime] | None = None
     ) -> None:
+        keep_compiled_in(config.data_dir / "cache" / "catalogues")
         self.env: jinja2.Environment = use_template_cache(
             make_environment(TEMPLATES_DIR), config.data_dir / "cache" / "templates"
         )

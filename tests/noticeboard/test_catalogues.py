@@ -1,139 +1,93 @@
-"""The board compiles its .po catalogues itself, quickly, to exactly what Babel compiles."""
+"""Catalogues are compiled by Babel once and kept in the board's data folder: a restarted
+board reads the kept file, an edited catalogue is compiled afresh, and a folder that cannot be
+written only means compiling at each start."""
 
 from __future__ import annotations
 
 from io import BytesIO
+from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from noticeboard.catalogues import compile_po, read_entries
-from noticeboard.i18n import LANGUAGES, STAFF_LANGUAGES, babel_locale, catalogue_path
+from noticeboard import catalogues
+from noticeboard.catalogues import compile_catalogue, compiled_catalogue, keep_compiled_in
+from noticeboard.i18n import catalogue_path
 
-CATALOGUES = [(lang, "messages") for lang in LANGUAGES] + [
-    (lang, "staff") for lang in STAFF_LANGUAGES
-]
-
-
-def with_babel(text: str, lang: str = "de") -> Translations:
-    catalog = read_po(BytesIO(text.encode("utf-8")), locale=babel_locale(lang))
-    buffer = BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(fp=buffer)
-
-
-def ours(text: str) -> Translations:
-    return Translations(fp=BytesIO(compile_po(text)))
-
-
-def answers(translations: Translations, text: str, lang: str = "de") -> list[str]:
-    """What the catalogue says for each of its messages, in every plural form."""
-    catalog = read_po(BytesIO(text.encode("utf-8")), locale=babel_locale(lang))
-    said = []
-    for message in catalog:
-        if isinstance(message.id, tuple):
-            singular, plural = message.id[0], message.id[1]
-            said += [translations.ngettext(singular, plural, n) for n in range(0, 112)]
-        elif message.id:
-            said.append(translations.gettext(message.id))
-    return said
-
-
-@pytest.mark.parametrize(("lang", "domain"), CATALOGUES)
-def test_catalogues__every_message_reads_as_babel_compiles_it(lang: str, domain: str) -> None:
-    text = catalogue_path(lang, domain=domain).read_text(encoding="utf-8")
-
-    expected = with_babel(text, lang)
-    compiled = ours(text)
-
-    assert answers(compiled, text, lang) == answers(expected, text, lang)
-    assert compiled.info()["plural-forms"] == expected.info()["plural-forms"]
-    assert compiled.gettext("no such message") == "no such message"
-
-
-SAMPLE = r"""# A comment
-msgid ""
+PO = """msgid ""
 msgstr ""
-"Language: de\n"
-"Plural-Forms: nplurals=2; plural=(n != 1);\n"
-"Content-Type: text/plain; charset=utf-8\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\\n"
 
-msgid "Plain"
-msgstr "Schlicht"
-
-#, python-format
-msgid ""
-"A long %(x)s message "
-"in pieces"
-msgstr ""
-"Eine lange %(x)s Nachricht "
-"in Stücken"
-
-msgid "Quote \" and \\ and \t and \n"
-msgstr "Zitat \" und \\ und \t und \n"
+msgid "Search"
+msgstr "{search}"
 
 #, fuzzy
-msgid "Unsure"
-msgstr "Unsicher"
+msgid "Draft"
+msgstr "Entwurf"
 
-msgid "Untranslated"
-msgstr ""
-
-#, fuzzy, python-format
-msgid "Unsure %(n)s"
-msgstr "Unsicher %(n)s"
-
-msgctxt "menu"
-msgid "Open"
-msgstr "Öffnen"
-
-msgid "One day"
-msgid_plural "%(num)s days"
-msgstr[0] "Ein Tag"
-msgstr[1] "%(num)s Tage"
-
-msgid "One week"
-msgid_plural "%(num)s weeks"
-msgstr[0] "Eine Woche"
-msgstr[1] ""
-
-#~ msgid "Gone"
-#~ msgstr "Weg"
+msgid "%(num)s reply"
+msgid_plural "%(num)s replies"
+msgstr[0] "%(num)s Antwort"
+msgstr[1] "%(num)s Antworten"
 """
 
 
-def test_catalogues__fuzzy_empty_obsolete_escaped_and_plural_entries() -> None:
-    compiled = ours(SAMPLE)
-
-    assert compiled.gettext("Plain") == "Schlicht"
-    assert (
-        compiled.gettext("A long %(x)s message in pieces")
-        == "Eine lange %(x)s Nachricht in Stücken"
-    )
-    assert compiled.gettext('Quote " and \\ and \t and \n') == 'Zitat " und \\ und \t und \n'
-    assert compiled.gettext("Unsure") == "Unsure"
-    assert compiled.gettext("Unsure %(n)s") == "Unsure %(n)s"
-    assert compiled.gettext("Untranslated") == "Untranslated"
-    assert compiled.gettext("Gone") == "Gone"
-    assert compiled.pgettext("menu", "Open") == "Öffnen"
-    assert compiled.gettext("Open") == "Open"
-    assert [compiled.ngettext("One day", "%(num)s days", n) for n in (1, 2)] == [
-        "Ein Tag",
-        "%(num)s Tage",
-    ]
-    assert [compiled.ngettext("One week", "%(num)s weeks", n) for n in (1, 2)] == [
-        "Eine Woche",
-        "%(num)s weeks",
-    ]
-    assert answers(compiled, SAMPLE) == answers(with_babel(SAMPLE), SAMPLE)
-    assert compiled.pgettext("menu", "Open") == with_babel(SAMPLE).pgettext("menu", "Open")
+@pytest.fixture(autouse=True)
+def no_folder() -> object:
+    kept = list(catalogues._folder)
+    catalogues._folder.clear()
+    yield None
+    catalogues._folder[:] = kept
 
 
-def test_catalogues__a_broken_line_is_refused() -> None:
-    with pytest.raises(ValueError, match="not a quoted string"):
-        read_entries('msgid "Open\nmsgstr "x"\n')
-    with pytest.raises(ValueError, match="text without a field"):
-        read_entries('"stray"\n')
+def write_po(folder: Path, search: str = "Suche") -> Path:
+    path = folder / "de" / "LC_MESSAGES" / "messages.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(PO.format(search=search), encoding="utf-8")
+    return path
+
+
+def translations(data: bytes) -> Translations:
+    return Translations(fp=BytesIO(data))
+
+
+def test_compiled__says_what_the_catalogue_says_and_leaves_out_fuzzy(tmp_path: Path) -> None:
+    said = translations(compiled_catalogue(write_po(tmp_path), "de"))
+    assert said.gettext("Search") == "Suche"
+    assert said.gettext("Draft") == "Draft"  # fuzzy: the id, as msgfmt does
+    assert said.ngettext("%(num)s reply", "%(num)s replies", 2) == "%(num)s Antworten"
+
+
+def test_kept_catalogue__is_read_instead_of_compiled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    po = write_po(tmp_path / "locales")
+    keep_compiled_in(tmp_path / "cache")
+    first = compiled_catalogue(po, "de")
+    assert len(list((tmp_path / "cache").glob("*.mo"))) == 1
+
+    def no_compiling(source: bytes, locale: str) -> bytes:
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(catalogues, "compile_catalogue", no_compiling)
+    assert compiled_catalogue(po, "de") == first
+
+
+def test_edited_catalogue__is_compiled_afresh(tmp_path: Path) -> None:
+    keep_compiled_in(tmp_path / "cache")
+    compiled_catalogue(write_po(tmp_path / "locales"), "de")
+    edited = compiled_catalogue(write_po(tmp_path / "locales", search="Finden"), "de")
+    assert translations(edited).gettext("Search") == "Finden"
+
+
+def test_folder_that_cannot_be_written__still_gives_the_catalogue(tmp_path: Path) -> None:
+    (tmp_path / "cache").write_text("a file, not a folder")
+    keep_compiled_in(tmp_path / "cache" / "catalogues")
+    said = translations(compiled_catalogue(write_po(tmp_path / "locales"), "de"))
+    assert said.gettext("Search") == "Suche"
+
+
+def test_the_boards_catalogues__compile_as_babel_compiles_them() -> None:
+    path = catalogue_path("de")
+    assert compiled_catalogue(path, "de") == compile_catalogue(path.read_bytes(), "de")

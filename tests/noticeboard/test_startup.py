@@ -50,7 +50,7 @@ def test_startup__importing_the_app_leaves_rare_libraries_unloaded() -> None:
 
     assert "starlette" in loaded, "the probe sees what the import loaded"
     assert sorted(loaded & {*LAZY, *LAZY_TOO, *LAZY_MAIL}) == []
-    # Catalogues are compiled by the board itself, without Babel's catalogue model.
+    # Catalogues are compiled when first read, and then read as kept.
     assert sorted(name for name in modules if name.startswith("babel.messages")) == []
 
 
