@@ -26,8 +26,17 @@ def _markdown() -> MarkdownIt:
 
 def plain_summary(html: str | None, *, limit: int = 140) -> str:
     """A one-line plain-text summary of (sanitised) HTML, for queue lists and titles."""
+    return shorten(plain_text(html), limit=limit)
+
+
+def plain_text(html: str | None) -> str:
+    """The text of (sanitised) HTML on one line, whitespace collapsed."""
     spaced = re.sub(r"(?i)<(/p|br\s*/?|/li|/blockquote)>", " ", html or "")
-    text = " ".join(clean_text(spaced, limit=20_000).split())
+    return " ".join(clean_text(spaced, limit=20_000).split())
+
+
+def shorten(text: str, *, limit: int) -> str:
+    """Cut a line of text to `limit` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
