@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import json
 import pstats
 import re
 import socket
 import sqlite3
+import statistics
 import tempfile
 import time
 import uuid
@@ -40,7 +42,8 @@ BASE_URL = f"http://{HOST}:{BOARD_PORT}"
 PATH = f"/users/{seed.USERNAME}/inbox"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CONNECTIONS = 10
-VERBOSE = False
+VERBOSE = False  # trace and list the SQL statements (costs CPU of its own)
+RESULTS: dict[str, list[float]] = {}
 PER_ADDRESS = 250
 
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -167,6 +170,8 @@ class Meter:
         self.cpu_ms = (time.process_time() - self.cpu) * 1000 / self.count
         self.rate = self.count / (time.perf_counter() - self.wall)
         print(f"  {self.name}: {self.cpu_ms:.3f} ms CPU each, {self.rate:,.0f}/s", flush=True)
+        RESULTS.setdefault(f"{self.name}, ms CPU each", []).append(self.cpu_ms)
+        RESULTS.setdefault(f"{self.name}, per s", []).append(self.rate)
         if self.profiler:
             stats = pstats.Stats(self.profiler)
             stats.sort_stats("cumulative").print_stats(40)
@@ -191,6 +196,8 @@ def show_statements(statements: list[str], count: int) -> None:
             kind = "INSERT"
         kinds[kind] = kinds.get(kind, 0) + 1
     shown = ", ".join(f"{kind} {n / count:.2f}" for kind, n in sorted(kinds.items()))
+    if not statements:
+        return
     print(f"    statements per activity: {len(statements) / count:.2f} ({shown})")
     if VERBOSE:
         texts: dict[str, int] = {}
@@ -211,76 +218,92 @@ def pending(db: Path) -> int:
     return int(count)
 
 
-async def measure_board(data: Path, keys: KeyServer, count: int, profile: str) -> None:
-    from noticeboard.app import create_app
-    from noticeboard.config import load_config
-
-    config = load_config(
-        seed.write_config(data.parent / "board.toml", BASE_URL, data, [f"{HOST}:{keys.port}"])
-    )
-    app = create_app(config, workers=False)
-    async with app.router.lifespan_context(app):
-        runtime = app.state.runtime
-        statements = await trace(runtime.state.db)
-        warm = await load(app, keys.requests(20), first_address=900_000)
-        assert warm == {202: 20}, warm
-        await runtime.inbox.process_due()
-        requests = keys.requests(count)
-        statements.clear()
-        with Meter("board receipt", count, profile == "receipt"):
-            statuses = await load(app, requests)
-        assert statuses == {202: count}, statuses
-        show_statements(statements, count)
-        with Meter("board processing", count, profile == "processing"):
-            while await runtime.inbox.process_due():
-                pass
-        show_statements(statements, count)
-        assert pending(config.db_path) == 0
-        replies = sqlite3.connect(config.db_path).execute("SELECT count(*) FROM remote_posts")
-        print(f"  replies stored: {replies.fetchone()[0]}")
-        # Together, as in the server: the processing loop runs during the load.
-        requests = keys.requests(count)
-        loop_task = asyncio.create_task(runtime.inbox.run_forever())
-        with Meter("board receipt + processing, loop running", count, profile == "together"):
-            statuses = await load(app, requests, first_address=500_000)
-            stopped = time.perf_counter()
-            while pending(config.db_path):
-                await asyncio.sleep(0.005)
-            backlog = time.perf_counter() - stopped
-        loop_task.cancel()
-        await asyncio.gather(loop_task, return_exceptions=True)
-        assert statuses == {202: count}, statuses
-        print(f"  backlog after the load: {backlog:.3f} s")
+async def warm_board(app: Any, keys: KeyServer) -> None:
+    warm = await load(app, keys.requests(20), first_address=900_000)
+    assert warm == {202: 20}, warm
+    while await app.state.runtime.inbox.process_due():
+        pass
 
 
-async def measure_bare(data: Path, keys: KeyServer, count: int, profile: bool) -> None:
-    inbox_db = data / "bare-inbox.sqlite3"
-    inbox_db.unlink(missing_ok=True)
-    bare = bare_app.Bare(data / seed.DB_NAME, inbox_db, BASE_URL, keys.base)
-    app = bare_app.app(bare)
-    async with app.router.lifespan_context(app):
-        assert await load(app, keys.requests(20)) == {202: 20}
-        requests = keys.requests(count)
-        with Meter("bare receipt (verify + insert + commit)", count, profile):
-            statuses = await load(app, requests)
-        assert statuses == {202: count}, statuses
+async def round_of_board(
+    app: Any, keys: KeyServer, count: int, profile: str | None, number: int
+) -> None:
+    """Receipt, then processing, then both together as in the server, on the board."""
+    runtime = app.state.runtime
+    db_path = runtime.state.config.db_path
+    statements = await trace(runtime.state.db) if VERBOSE else []
+    requests = keys.requests(count)
+    with Meter("board receipt", count, profile == "receipt"):
+        statuses = await load(app, requests, first_address=number * 20_000)
+    assert statuses == {202: count}, statuses
+    show_statements(statements, count)
+    with Meter("board processing", count, profile == "processing"):
+        while await runtime.inbox.process_due():
+            pass
+    show_statements(statements, count)
+    assert pending(db_path) == 0
+    requests = keys.requests(count)
+    loop_task = asyncio.create_task(runtime.inbox.run_forever())
+    with Meter("board receipt + processing, loop running", count, profile == "together"):
+        statuses = await load(app, requests, first_address=number * 20_000 + 10_000)
+        stopped = time.perf_counter()
+        while pending(db_path):
+            await asyncio.sleep(0.005)
+        RESULTS.setdefault("backlog after the load (s)", []).append(time.perf_counter() - stopped)
+    loop_task.cancel()
+    await asyncio.gather(loop_task, return_exceptions=True)
+    assert statuses == {202: count}, statuses
+    show_statements(statements, count)
+
+
+async def round_of_bare(app: Any, keys: KeyServer, count: int, profile: bool) -> None:
+    requests = keys.requests(count)
+    with Meter("bare receipt (verify + insert + commit)", count, profile):
+        statuses = await load(app, requests)
+    assert statuses == {202: count}, statuses
 
 
 async def main_async(args: argparse.Namespace) -> None:
+    from noticeboard.app import create_app
+    from noticeboard.config import load_config
+
     keys = KeyServer()
     server = await keys.start()
     source = seed.seeded_board(1000, BASE_URL, args.cache)
     with tempfile.TemporaryDirectory(prefix="aushang-inbox-") as work:
         data = seed.copy_board(source, Path(work) / "data")
-        print(f"{args.count} signed Create{{Note}} replies, {CONNECTIONS} callers")
-        await measure_bare(data, keys, args.count, args.profile == "bare")
-        await measure_board(data, keys, args.count, args.profile)
+        config = load_config(
+            seed.write_config(Path(work) / "board.toml", BASE_URL, data, [f"{HOST}:{keys.port}"])
+        )
+        board = create_app(config, workers=False)
+        bare = bare_app.app(
+            bare_app.Bare(
+                data / seed.DB_NAME, Path(work) / "bare-inbox.sqlite3", BASE_URL, keys.base
+            )
+        )
+        print(
+            f"{args.count} signed Create{{Note}} replies, {CONNECTIONS} callers, "
+            f"{args.rounds} rounds"
+        )
+        async with contextlib.AsyncExitStack() as stack:
+            await stack.enter_async_context(board.router.lifespan_context(board))
+            await stack.enter_async_context(bare.router.lifespan_context(bare))
+            await warm_board(board, keys)
+            assert await load(bare, keys.requests(20)) == {202: 20}
+            for number in range(args.rounds):
+                print(f"round {number + 1}")
+                await round_of_bare(bare, keys, args.count, args.profile == "bare")
+                await round_of_board(board, keys, args.count, args.profile, number)
     server.close()
+    print("medians:")
+    for name, values in RESULTS.items():
+        print(f"  {name}: {statistics.median(values):.3f}")
 
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench inbox", description=__doc__)
     parser.add_argument("--count", type=int, default=1000, help="activities per phase")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; medians are printed")
     parser.add_argument("--cache", type=Path, default=seed.CACHE, help="seeded boards' folder")
     parser.add_argument(
         "--profile",

@@ -31,12 +31,15 @@ def canonical_host(url_or_host: str) -> str:
     """Return the one canonical `host[:port]` of a URL or bare host (rule 12, CVE-2023-42451)."""
     if "\\" in url_or_host:
         return _canonical_host(url_or_host)
-    if "://" in url_or_host:
-        # Only the scheme and the authority decide (a backslash anywhere takes the long way),
-        # so the answer for the URL's beginning is remembered: every activity names the same
-        # few servers many times.
-        return _remembered(url_or_host[: _authority_end(url_or_host)])
-    return _remembered(url_or_host)
+    try:
+        if "://" in url_or_host:
+            # Only the scheme and the authority decide (a backslash anywhere takes the long
+            # way), so the answer for the URL's beginning is remembered: every activity names
+            # the same few servers many times.
+            return _remembered(url_or_host[: _authority_end(url_or_host)])
+        return _remembered(url_or_host)
+    except HostError:
+        return _canonical_host(url_or_host)  # refused again, naming the whole value
 
 
 def _authority_end(url: str) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -39,14 +39,16 @@ class SharedRead(Generic[T]):
         return await asyncio.shield(waiting)
 
     def _start(self) -> None:
-        future, self._next = self._next, None
-        ids, self._ids = frozenset(self._ids), set()
-        if future is None:
+        if self._next is None:
             return
         self._running = True
-        self._task = asyncio.get_running_loop().create_task(self._run(future, ids))
+        self._task = asyncio.get_running_loop().create_task(self._run())
 
-    async def _run(self, future: asyncio.Future[T], ids: frozenset[str]) -> None:
+    async def _run(self) -> None:
+        # Those who ask before the task runs still join this read: it starts after them.
+        future, self._next = self._next, None
+        ids, self._ids = frozenset(self._ids), set()
+        assert future is not None
         try:
             value = await self._read(ids)
         except Exception as exc:  # each waiting caller gets it, as from a read of its own
@@ -66,7 +68,7 @@ class SharedRead(Generic[T]):
         self._start()
 
 
-def _retrieve(future: asyncio.Future[object]) -> None:
+def _retrieve(future: asyncio.Future[Any]) -> None:
     """Mark an exception as seen when every caller that waited for it was cancelled."""
     if not future.cancelled():
         future.exception()

@@ -156,7 +156,7 @@ class BoardInbox:
             await self._vote(ctx, obj)
             return
         notice_id = self.urls.notice_number(get_id(obj.get("inReplyTo")))
-        if notice_id is not None and not await notices_store.get_notice_by_id(ctx.db, notice_id):
+        if notice_id is not None and not await self._notice_exists(ctx, notice_id):
             notice_id = None
         public = is_public(obj) or is_public(ctx.activity)
         if public and notice_id is not None:
@@ -166,6 +166,15 @@ class BoardInbox:
         elif followed:
             await network.post_received(self.state, ctx, obj, public)
         # Anything else (e.g. a direct message) is not for a public board and is not kept.
+
+    async def _notice_exists(self, ctx: InboxContext, notice_id: int) -> bool:
+        """Whether the board has this notice; asked once per batch, as replies come in
+        threads."""
+
+        async def read() -> bool:
+            return await notices_store.get_notice_by_id(ctx.db, notice_id) is not None
+
+        return await ctx.once(("notice", notice_id), read)
 
     async def _group_create(self, ctx: InboxContext) -> None:
         """A post addressed to one of the board's groups, or a reply in a group's thread: its

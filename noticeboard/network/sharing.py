@@ -117,7 +117,9 @@ class StoredPost:
 
     def summary(self) -> str:
         """The one-line summary the moderation queue shows (as read back from the store)."""
-        return plain_summary(self.name or self.content_html)
+        if self.name:
+            return plain_summary(self.name)
+        return shorten(plain_text(self.content_html, cleaned=True), limit=140)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ async def reply_or_mention(
     foreign = existing is not None and existing["actor"] != ctx.actor.id
     if foreign:
         existing = None  # someone else's tombstone for this id counts for nothing (rule 10)
-    policy = await current_reply_policy(state)
+    policy = await ctx.once("reply_policy", lambda: current_reply_policy(state))
     shown = notice_id is not None and await _shown_at_once(policy, state, ctx)
     async with ctx.transaction() as conn:
         if foreign:
