@@ -289,12 +289,21 @@ class Inbox:
         # Verified on receipt, so cached: one read for the senders of the whole batch.
         senders = await self.resolver.cached_many(row["actor"] for row in rows)
         batch: dict[Hashable, object] = {}
+        # Activities whose handlers wrote nothing (most are not for the board) are marked done
+        # together at the end: one transaction for the batch instead of one each. Were that
+        # commit lost, they would only be handled again, writing nothing again.
+        unmarked: list[tuple[str, datetime]] = []
         for row in rows:
             activity = json.loads(row["body"])
             sender = senders.get(row["actor"])
-            await self._process(row["id"], row["actor"], activity, row["attempts"], sender, batch)
+            await self._process(
+                row["id"], row["actor"], activity, row["attempts"], sender, batch, unmarked
+            )
             self._unprocessed = max(0, self._unprocessed - 1)
             self._progress.set()
+        if unmarked:
+            async with self.db.transaction() as conn:
+                await queue_store.finish_inbox_activities(conn, unmarked)
         return len(rows)
 
     async def _process(
@@ -305,6 +314,7 @@ class Inbox:
         attempts: int,
         sender: RemoteActorRow | None = None,
         batch: dict[Hashable, object] | None = None,
+        unmarked: list[tuple[str, datetime]] | None = None,
     ) -> None:
         now = self.clock()
         handler = self._handlers.get(get_type(activity) or "")
@@ -318,7 +328,9 @@ class Inbox:
                 ctx.batch = batch
             if handler:
                 await handler(ctx)
-            if not ctx.committed:
+            if not ctx.committed and unmarked is not None:
+                unmarked.append((activity_id, now))
+            elif not ctx.committed:
                 async with self.db.transaction() as conn:
                     await _mark_done(conn, activity_id, now)
         except Exception as exc:  # persisted for retry and shown to admins

@@ -81,6 +81,17 @@ async def finish_inbox_activity(
     )
 
 
+async def finish_inbox_activities(
+    conn: aiosqlite.Connection, finished: Sequence[tuple[str, datetime]]
+) -> None:
+    """Record several inbound activities as processed (id, when), in one statement."""
+    await conn.executemany(
+        "UPDATE inbox_activities SET state = 'done', attempts = attempts + 1, last_error = NULL, "
+        "next_attempt_at = ? WHERE id = ?",
+        [(to_db_time(moment), activity_id) for activity_id, moment in finished],
+    )
+
+
 async def list_failed_inbox(db: Database, limit: int = 50) -> list[Row]:
     """List inbound activities whose processing finally failed, for admins."""
     return await db.fetchall(
