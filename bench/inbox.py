@@ -269,7 +269,7 @@ async def main_async(args: argparse.Namespace) -> None:
 
     keys = KeyServer()
     server = await keys.start()
-    source = seed.seeded_board(1000, BASE_URL, args.cache)
+    source = seed.seeded_board(args.notices, BASE_URL, args.cache)
     with tempfile.TemporaryDirectory(prefix="aushang-inbox-") as work:
         data = seed.copy_board(source, Path(work) / "data")
         config = load_config(
@@ -304,6 +304,7 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench inbox", description=__doc__)
     parser.add_argument("--count", type=int, default=1000, help="activities per phase")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; medians are printed")
+    parser.add_argument("--notices", type=int, default=1000, help="notices on the seeded board")
     parser.add_argument("--cache", type=Path, default=seed.CACHE, help="seeded boards' folder")
     parser.add_argument(
         "--profile",
