@@ -1,6 +1,7 @@
 """`python -m bench [--quick] [--json PATH]`: the end-to-end benchmarks.
 `python -m bench compare OLD.json NEW.json`: the change between two runs.
-`python -m bench micro`: the micro-benchmarks of single operations."""
+`python -m bench micro`: the micro-benchmarks of single operations.
+`python -m bench inbox`: CPU time of the signed inbox in-process, the board's against bare."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
             print("usage: python -m bench compare OLD.json NEW.json", file=sys.stderr)
             return 2
         print(figures.compare(Path(argv[1]), Path(argv[2])))
+        return 0
+    if argv[:1] == ["inbox"]:
+        from bench import inbox
+
+        inbox.main(argv[1:])
         return 0
     if argv[:1] == ["micro"]:
         from bench import micro

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from federation import store
 from federation.database import Database
 from federation.hosts import HostError, canonical_host, host_matches
+from federation.shared_reads import SharedRead
 
 
 def normalise_domain(value: str) -> str:
@@ -29,6 +30,7 @@ class Blocks:
     def __init__(self, db: Database, own_host: str | None = None) -> None:
         self.db = db
         self.own_host = own_host
+        self._inbound = SharedRead(self._lists)
 
     async def is_blocked(self, host: str) -> bool:
         """Tell whether a canonical host is refused."""
@@ -41,8 +43,13 @@ class Blocks:
     async def refuses(self, hosts: Iterable[str], actor_ids: Iterable[str]) -> bool:
         """Tell whether any host is refused or any of the ids is a blocked account; one read
         serves both, as every inbound request asks."""
-        lists = await store.block_lists(self.db, sorted({a for a in actor_ids if a}))
-        return bool(lists.blocked_actors) or self._refused(list(hosts), lists)
+        ids = {a for a in actor_ids if a}
+        # Concurrent requests share the read (each one's accounts are among those it asks).
+        lists = await self._inbound.get(ids)
+        return not lists.blocked_actors.isdisjoint(ids) or self._refused(list(hosts), lists)
+
+    async def _lists(self, actor_ids: frozenset[str]) -> store.BlockLists:
+        return await store.block_lists(self.db, sorted(actor_ids))
 
     def _refused(self, hosts: list[str], lists: store.BlockLists) -> bool:
         if any(_matches(host, domain) for host in hosts for domain in lists.blocked_domains):

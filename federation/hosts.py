@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from typing import TypeAlias
 from urllib.parse import urlsplit
 
@@ -28,6 +29,31 @@ class HostError(ValueError):
 
 def canonical_host(url_or_host: str) -> str:
     """Return the one canonical `host[:port]` of a URL or bare host (rule 12, CVE-2023-42451)."""
+    if "\\" in url_or_host:
+        return _canonical_host(url_or_host)
+    try:
+        if "://" in url_or_host:
+            # Only the scheme and the authority decide (a backslash anywhere takes the long
+            # way), so the answer for the URL's beginning is remembered: every activity names
+            # the same few servers many times.
+            return _remembered(url_or_host[: _authority_end(url_or_host)])
+        return _remembered(url_or_host)
+    except HostError:
+        return _canonical_host(url_or_host)  # refused again, naming the whole value
+
+
+def _authority_end(url: str) -> int:
+    start = url.index("://") + 3
+    ends = [i for i in (url.find(c, start) for c in "/?#") if i >= 0]
+    return min(ends, default=len(url))
+
+
+@lru_cache(maxsize=4096)
+def _remembered(url_or_host: str) -> str:
+    return _canonical_host(url_or_host)
+
+
+def _canonical_host(url_or_host: str) -> str:
     is_url = "://" in url_or_host
     _reject_unsafe_characters(_authority_region(url_or_host) if is_url else url_or_host)
     try:

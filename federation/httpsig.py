@@ -316,7 +316,7 @@ def _collect_fields(headers: HeaderInput) -> dict[str, str]:
     pairs = headers.items() if isinstance(headers, Mapping) else headers
     grouped: dict[str, list[str]] = {}
     for name, value in pairs:
-        unfolded = re.sub(r"\r?\n[ \t]+", " ", value).strip(" \t")
+        unfolded = (re.sub(r"\r?\n[ \t]+", " ", value) if "\n" in value else value).strip(" \t")
         grouped.setdefault(name.lower(), []).append(unfolded)
     return {name: ", ".join(values) for name, values in grouped.items()}
 
@@ -354,7 +354,10 @@ def _cavage_params(text: str) -> dict[str, str] | SignatureError:
         if name in params:
             return SignatureError(f"Signature header repeats {name!r}")
         quoted = match.group(2)
-        params[name] = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else match.group(3)
+        if quoted is None:
+            params[name] = match.group(3)
+        else:
+            params[name] = re.sub(r"\\(.)", r"\1", quoted) if "\\" in quoted else quoted
         pos = match.end()
         if pos < len(text):
             if text[pos] != ",":

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar, cast
 
 import aiosqlite
 import rfc8785
@@ -24,6 +25,7 @@ from federation.store import RemoteActorRow, RemoteKey
 from federation.vocab import Json, as_list, get_id, get_type
 
 log = logging.getLogger("federation.inbox")
+T = TypeVar("T")
 
 Clock = Callable[[], datetime]
 ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
@@ -60,6 +62,15 @@ class InboxContext:
     now: datetime
     _conn: aiosqlite.Connection | None = field(default=None, repr=False)
     committed: bool = field(default=False, repr=False)
+    # What the handlers read once for a whole batch (a setting, a notice), by key.
+    batch: dict[Hashable, object] = field(default_factory=dict, repr=False)
+
+    async def once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        """Read what does not change with the activities of a batch once for the batch: every
+        activity of one `process_due` shares the answer."""
+        if key not in self.batch:
+            self.batch[key] = await read()
+        return cast(T, self.batch[key])
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -277,12 +288,22 @@ class Inbox:
         rows = await queue_store.list_due_inbox(self.db, self.clock(), limit)
         # Verified on receipt, so cached: one read for the senders of the whole batch.
         senders = await self.resolver.cached_many(row["actor"] for row in rows)
+        batch: dict[Hashable, object] = {}
+        # Activities whose handlers wrote nothing (most are not for the board) are marked done
+        # together at the end: one transaction for the batch instead of one each. Were that
+        # commit lost, they would only be handled again, writing nothing again.
+        unmarked: list[tuple[str, datetime]] = []
         for row in rows:
             activity = json.loads(row["body"])
             sender = senders.get(row["actor"])
-            await self._process(row["id"], row["actor"], activity, row["attempts"], sender)
+            await self._process(
+                row["id"], row["actor"], activity, row["attempts"], sender, batch, unmarked
+            )
             self._unprocessed = max(0, self._unprocessed - 1)
             self._progress.set()
+        if unmarked:
+            async with self.db.transaction(quiet=True) as conn:
+                await queue_store.finish_inbox_activities(conn, unmarked)
         return len(rows)
 
     async def _process(
@@ -292,6 +313,8 @@ class Inbox:
         activity: Json,
         attempts: int,
         sender: RemoteActorRow | None = None,
+        batch: dict[Hashable, object] | None = None,
+        unmarked: list[tuple[str, datetime]] | None = None,
     ) -> None:
         now = self.clock()
         handler = self._handlers.get(get_type(activity) or "")
@@ -301,9 +324,13 @@ class Inbox:
             actor = sender or await self.resolver.cached(actor_id)
             actor = actor or await self.resolver.get(actor_id)
             ctx = InboxContext(activity, actor, self.db, self.resolver, now)
+            if batch is not None:
+                ctx.batch = batch
             if handler:
                 await handler(ctx)
-            if not ctx.committed:
+            if not ctx.committed and unmarked is not None:
+                unmarked.append((activity_id, now))
+            elif not ctx.committed:
                 async with self.db.transaction(quiet=True) as conn:
                     await _mark_done(conn, activity_id, now)
         except Exception as exc:  # persisted for retry and shown to admins

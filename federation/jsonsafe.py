@@ -11,6 +11,8 @@ DEFAULT_MAX_DEPTH = 64
 # A JSON string literal, written as an unrolled loop so long strings do not backtrack.
 _STRING_LITERAL = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKETS = re.compile(r"[\[\]{}]")
+# Valid UTF-8 holds no surrogates: a parsed string can only get one from a \uD800-\uDFFF escape.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class JsonError(ValueError):
@@ -38,7 +40,8 @@ def parse_json_object(body: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> dict[s
         raise JsonError(f"invalid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise JsonError(f"JSON body must be an object, not {_json_type(data)}")
-    _reject_lone_surrogates(data)
+    if _SURROGATE_ESCAPE.search(text):  # else no string can hold one: no need to walk them
+        _reject_lone_surrogates(data)
     return data
 
 

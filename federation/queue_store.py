@@ -41,20 +41,17 @@ async def insert_inbox_activities(
     conn: aiosqlite.Connection, rows: Sequence[tuple[str, str, str, str]], now: datetime
 ) -> set[str]:
     """Store inbound activities (id, actor, type, body) once; return the ids that were new
-    (replays, and repeats within `rows`, are not)."""
-    ids = list(dict.fromkeys(row[0] for row in rows))
-    marks = ", ".join("?" * len(ids))
-    known = await conn.execute_fetchall(
-        f"SELECT id FROM inbox_activities WHERE id IN ({marks})", ids
-    )
-    new = set(ids) - {row[0] for row in known}
+    (replays, and repeats within `rows`, are not), in one statement."""
+    if not rows:
+        return set()
     stamp = to_db_time(now)
-    await conn.executemany(
+    values = ", ".join("(?, ?, ?, ?, ?, 'pending', ?)" for _ in rows)
+    inserted = await conn.execute_fetchall(
         "INSERT OR IGNORE INTO inbox_activities (id, actor, type, body, received_at, state, "
-        "next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
-        [(*row, stamp, stamp) for row in rows],
+        f"next_attempt_at) VALUES {values} RETURNING id",
+        [value for row in rows for value in (*row, stamp, stamp)],
     )
-    return new
+    return {row[0] for row in inserted}
 
 
 async def list_due_inbox(db: Database, now: datetime, limit: int) -> list[Row]:
@@ -78,6 +75,17 @@ async def finish_inbox_activity(
         "UPDATE inbox_activities SET state = ?, attempts = attempts + 1, last_error = ?, "
         "next_attempt_at = ? WHERE id = ?",
         (state, error, to_db_time(next_attempt), activity_id),
+    )
+
+
+async def finish_inbox_activities(
+    conn: aiosqlite.Connection, finished: Sequence[tuple[str, datetime]]
+) -> None:
+    """Record several inbound activities as processed (id, when), in one statement."""
+    await conn.executemany(
+        "UPDATE inbox_activities SET state = 'done', attempts = attempts + 1, last_error = NULL, "
+        "next_attempt_at = ? WHERE id = ?",
+        [(to_db_time(moment), activity_id) for activity_id, moment in finished],
     )
 
 

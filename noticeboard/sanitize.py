@@ -94,6 +94,28 @@ def clean_html(html: str, *, limit: int = MAX_HTML) -> Markup:
     return Markup(_cleaner().clean(strip_controls(html[:limit])))
 
 
+# A tag as clean_html writes it: a name, then attributes whose values are always quoted.
+_CLEAN_TAG = re.compile(r"""<(/?)([a-zA-Z][^\s/>]*)(?:"[^"]*"|'[^']*'|[^'">])*>""")
+# Where bleach, stripping a tag, leaves a line break (html5lib_shim.HTML_TAGS_BLOCK_LEVEL).
+_BLOCK_TAGS = frozenset({"blockquote", "li", "ol", "p", "pre", "ul"}) & ALLOWED_TAGS
+
+
+def text_of_clean_html(cleaned: str) -> str:
+    """What `clean_text` gives for HTML that `clean_html` made (and under MAX_HTML), without
+    parsing it again: that HTML's tags are well formed, so they are taken out as bleach takes
+    them out, a block's opening tag after the first tag becoming a line break."""
+    seen_tag = False
+
+    def stripped(match: re.Match[str]) -> str:
+        nonlocal seen_tag
+        opening_block = not match.group(1) and match.group(2).lower() in _BLOCK_TAGS
+        gap = "\n" if seen_tag and opening_block else ""
+        seen_tag = True
+        return gap
+
+    return strip_controls(html.unescape(_CLEAN_TAG.sub(stripped, strip_controls(cleaned))))
+
+
 def clean_text(text: str | None, *, limit: int = MAX_TEXT) -> str:
     """Reduce remote plain-text fields (names, summaries) to text without any markup."""
     if not text:

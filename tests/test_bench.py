@@ -99,3 +99,17 @@ def test_two_runs_compare_figure_by_figure(tmp_path: Path) -> None:
     table = figures.compare(tmp_path / "a.json", tmp_path / "b.json")
     assert "+50 %" in table
     assert "better" in table
+
+
+def test_the_inbox_benchmark_stores_and_processes_every_activity(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import inbox
+
+    inbox.RESULTS.clear()
+    inbox.main(["--count", "30", "--rounds", "1", "--notices", "5", "--cache", str(tmp_path)])
+
+    printed = capsys.readouterr().out
+    for phase in ("bare receipt", "board receipt", "board processing", "loop running"):
+        assert re.search(rf"{phase}.*: \d+\.\d+ ms CPU each", printed), printed
+    assert inbox.RESULTS["backlog after the load (s)"][0] < 30

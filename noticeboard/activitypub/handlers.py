@@ -146,8 +146,9 @@ class BoardInbox:
         if await groups.addressed_groups(self.state, ctx.activity):
             await self._group_create(ctx)
             return
-        followed = await network.is_followed(self.state, ctx)
-        if not followed and not self._may_concern_us(ctx.activity):
+        # Whether the board follows the sender is read only where it decides something.
+        followed = None if self._may_concern_us(ctx.activity) else await self._followed(ctx)
+        if followed is False:
             return
         obj = await self._trusted_object(ctx)
         if obj is None:
@@ -156,16 +157,28 @@ class BoardInbox:
             await self._vote(ctx, obj)
             return
         notice_id = self.urls.notice_number(get_id(obj.get("inReplyTo")))
-        if notice_id is not None and not await notices_store.get_notice_by_id(ctx.db, notice_id):
+        if notice_id is not None and not await self._notice_exists(ctx, notice_id):
             notice_id = None
         public = is_public(obj) or is_public(ctx.activity)
         if public and notice_id is not None:
             await participation.reply_or_mention(self.state, ctx, obj, notice_id)
         elif public and (self._addressed_to_us(obj) or self._addressed_to_us(ctx.activity)):
             await participation.reply_or_mention(self.state, ctx, obj, None)
-        elif followed:
+        elif followed if followed is not None else await self._followed(ctx):
             await network.post_received(self.state, ctx, obj, public)
         # Anything else (e.g. a direct message) is not for a public board and is not kept.
+
+    async def _notice_exists(self, ctx: InboxContext, notice_id: int) -> bool:
+        """Whether the board has this notice; asked once per batch, as replies come in
+        threads."""
+
+        async def read() -> bool:
+            return await notices_store.get_notice_by_id(ctx.db, notice_id) is not None
+
+        return await ctx.once(("notice", notice_id), read)
+
+    async def _followed(self, ctx: InboxContext) -> bool:
+        return await network.is_followed(self.state, ctx)
 
     async def _group_create(self, ctx: InboxContext) -> None:
         """A post addressed to one of the board's groups, or a reply in a group's thread: its

@@ -29,7 +29,7 @@ from noticeboard.moments import checked
 from noticeboard.network import store
 from noticeboard.notices import store as notices_store
 from noticeboard.notices.kinds import is_kind
-from noticeboard.notices.text import plain_summary, render_markdown
+from noticeboard.notices.text import plain_summary, plain_text, render_markdown, shorten
 from noticeboard.sanitize import clean_html, clean_text
 from noticeboard.state import BoardState
 
@@ -76,16 +76,19 @@ def quote_of(obj: Json) -> str | None:
     return None
 
 
-async def store_post(conn: aiosqlite.Connection, obj: Json, actor_id: str, now: datetime) -> None:
-    """Keep a post sanitised, with its object for a later shared copy; an edit replaces it."""
+async def store_post(
+    conn: aiosqlite.Connection, obj: Json, actor_id: str, now: datetime
+) -> StoredPost:
+    """Keep a post sanitised, with its object for a later shared copy; an edit replaces it.
+    Return what was stored of its text, so callers need not read it back."""
     url = get_id(obj.get("url"))
     try:
         if url and canonical_host(url) != canonical_host(actor_id):
             url = None
     except HostError:
         url = None
-    content = post_content(obj)
-    name = _text(obj, "name") or None
+    content_html = str(clean_html(post_content(obj)))
+    name = clean_text(_text(obj, "name") or None, limit=300) or None
     published = _text(obj, "published") or None
     document = json.dumps(obj, ensure_ascii=False)
     await store.upsert_remote_post(
@@ -94,14 +97,29 @@ async def store_post(conn: aiosqlite.Connection, obj: Json, actor_id: str, now: 
         actor=actor_id,
         type_=get_type(obj) or "Note",
         url=url,
-        name=clean_text(name, limit=300) or None,
-        content_html=str(clean_html(content)),
+        name=name,
+        content_html=content_html,
         in_reply_to=get_id(obj.get("inReplyTo")),
         published=published[:40] if published else None,
         object_json=document if len(document) <= OBJECT_MAX else None,
-        kind=shared_copy(obj).kind,
+        kind=kind_of(obj),
         now=now,
     )
+    return StoredPost(name, content_html)
+
+
+@dataclass(frozen=True)
+class StoredPost:
+    """The text of a post as `store_post` kept it."""
+
+    name: str | None
+    content_html: str
+
+    def summary(self) -> str:
+        """The one-line summary the moderation queue shows (as read back from the store)."""
+        if self.name:
+            return plain_summary(self.name)
+        return shorten(plain_text(self.content_html, cleaned=True), limit=140)
 
 
 @dataclass(frozen=True)
@@ -140,18 +158,14 @@ class SharedCopy:
 
 def shared_copy(obj: Json) -> SharedCopy:
     """Read kind, title, text, validity and event details from a post (Aushang or any)."""
-    type_ = get_type(obj)
     body_html = _body_html(obj)
-    body_text = plain_summary(body_html, limit=10_000)
+    text = plain_text(body_html)
+    body_text = shorten(text, limit=10_000)
     title = clean_text(_text(obj, "noticeTitle") or _text(obj, "name"), limit=TITLE_MAX)
     if not title:
-        title = plain_summary(body_html, limit=120) or "…"
-    kind = _text(obj, "noticeKind")
-    if not is_kind(kind):
-        kind = {"Event": "event", "Question": "poll"}.get(type_ or "", "announcement")
+        title = shorten(text, limit=120) or "…"
+    kind = kind_of(obj)
     start, end = _time(obj.get("startTime")), _time(obj.get("endTime"))
-    if kind == "event" and start is None:
-        kind = "announcement"  # an event without a time cannot be in the calendar
     place = obj.get("location") if isinstance(obj.get("location"), dict) else {}
     assert isinstance(place, dict)
     if kind == "event" and start is not None:
@@ -170,6 +184,16 @@ def shared_copy(obj: Json) -> SharedCopy:
         place_address=_address(place),
         online_url=_online_url(obj) if kind == "event" else None,
     )
+
+
+def kind_of(obj: Json) -> str:
+    """The kind of notice a post would be on the board."""
+    kind = _text(obj, "noticeKind")
+    if not is_kind(kind):
+        kind = {"Event": "event", "Question": "poll"}.get(get_type(obj) or "", "announcement")
+    if kind == "event" and _time(obj.get("startTime")) is None:
+        kind = "announcement"  # an event without a time cannot be in the calendar
+    return kind
 
 
 def _body_html(obj: Json) -> str:

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from noticeboard.sanitize import clean_html, clean_text
+from noticeboard.sanitize import clean_html, clean_text, text_of_clean_html
+
+PLAIN_TEXT_INPUT = 20_000  # characters of HTML read for a summary
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -26,8 +28,20 @@ def _markdown() -> MarkdownIt:
 
 def plain_summary(html: str | None, *, limit: int = 140) -> str:
     """A one-line plain-text summary of (sanitised) HTML, for queue lists and titles."""
+    return shorten(plain_text(html), limit=limit)
+
+
+def plain_text(html: str | None, *, cleaned: bool = False) -> str:
+    """The text of (sanitised) HTML on one line, whitespace collapsed. With `cleaned`, the
+    HTML is what `clean_html` made, and its text is read without a second bleach pass."""
     spaced = re.sub(r"(?i)<(/p|br\s*/?|/li|/blockquote)>", " ", html or "")
-    text = " ".join(clean_text(spaced, limit=20_000).split())
+    if cleaned and len(spaced) <= PLAIN_TEXT_INPUT:
+        return " ".join(text_of_clean_html(spaced).split())
+    return " ".join(clean_text(spaced, limit=PLAIN_TEXT_INPUT).split())
+
+
+def shorten(text: str, *, limit: int) -> str:
+    """Cut a line of text to `limit` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

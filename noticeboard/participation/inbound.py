@@ -35,19 +35,23 @@ async def reply_or_mention(
     the notice's interaction policy makes wait for approval (or one that came as a
     GoToSocial `ReplyRequest`, `request_id`) is answered once it is shown."""
     existing = await network_store.get_remote_post(ctx.db, obj["id"])
-    if existing is not None and existing["actor"] != ctx.actor.id:
+    foreign = existing is not None and existing["actor"] != ctx.actor.id
+    if foreign:
         existing = None  # someone else's tombstone for this id counts for nothing (rule 10)
-    policy = await current_reply_policy(state)
+    policy = await ctx.once("reply_policy", lambda: current_reply_policy(state))
     shown = notice_id is not None and await _shown_at_once(policy, state, ctx)
     async with ctx.transaction() as conn:
-        await network_store.drop_foreign_tombstone(conn, obj["id"], ctx.actor.id)
-        await store_post(conn, obj, ctx.actor.id, ctx.now)
+        if foreign:
+            await network_store.drop_foreign_tombstone(conn, obj["id"], ctx.actor.id)
+        stored = await store_post(conn, obj, ctx.actor.id, ctx.now)
         if existing is not None and existing["role"] != "network":
             return  # delivered again: it was filed the first time
         if existing is not None and existing["deleted"]:
             return
+        # Another account's live post under this id keeps its text: read what is stored then.
+        summary = None if foreign else stored.summary()
         if notice_id is not None:
-            await file_reply(conn, obj["id"], notice_id, shown, ctx.now)
+            await file_reply(conn, obj["id"], notice_id, shown, ctx.now, summary)
             if policy != "open" or request_id:
                 await store.insert_reply_approval(
                     conn, obj["id"], notice_id, ctx.actor.id, request_id, ctx.now
@@ -55,7 +59,7 @@ async def reply_or_mention(
             if shown:
                 await approvals.accept(state, conn, obj["id"], ctx.now)
         else:
-            await file_mention(conn, obj["id"], ctx.now)
+            await file_mention(conn, obj["id"], ctx.now, summary)
 
 
 async def _shown_at_once(policy: str, state: BoardState, ctx: InboxContext) -> bool:
@@ -134,22 +138,30 @@ async def withdraw(conn: aiosqlite.Connection, post_id: str) -> None:
 
 
 async def file_reply(
-    conn: aiosqlite.Connection, post_id: str, notice_id: int, shown: bool, now: datetime
+    conn: aiosqlite.Connection,
+    post_id: str,
+    notice_id: int,
+    shown: bool,
+    now: datetime,
+    summary: str | None = None,
 ) -> None:
-    """Attach a stored reply to its notice: shown at once, or held in the queue."""
+    """Attach a stored reply to its notice: shown at once, or held in the queue (`summary`:
+    the stored post's, when the caller has it)."""
     await store.set_remote_post_role(
         conn, post_id, "reply", notice_id, "shown" if shown else "held"
     )
     if not shown:
-        summary = await _post_summary(conn, post_id)
-        await store.insert_item(conn, "reply", post_id, summary, now)
+        summary = summary if summary is not None else await _post_summary(conn, post_id)
+        await store.insert_item(conn, "reply", post_id, summary or post_id, now)
 
 
-async def file_mention(conn: aiosqlite.Connection, post_id: str, now: datetime) -> None:
+async def file_mention(
+    conn: aiosqlite.Connection, post_id: str, now: datetime, summary: str | None = None
+) -> None:
     """A public post that mentions the board: it waits until staff share or reject it."""
     await store.set_remote_post_role(conn, post_id, "mention", None, "held")
-    summary = await _post_summary(conn, post_id)
-    await store.insert_item(conn, "mention", post_id, summary, now)
+    summary = summary if summary is not None else await _post_summary(conn, post_id)
+    await store.insert_item(conn, "mention", post_id, summary or post_id, now)
 
 
 async def file_report(

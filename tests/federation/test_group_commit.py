@@ -161,3 +161,69 @@ async def test_inbox__new_requests_wait_while_processing_is_behind(
     loop.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await loop
+
+
+async def test_inbox__a_batch_reads_what_its_handlers_share_once(db: Database) -> None:
+    inbox = Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
+    reads: list[str] = []
+    seen: list[tuple[str, str]] = []
+
+    async def read_policy() -> str:
+        reads.append("policy")
+        return f"policy {len(reads)}"
+
+    async def handler(ctx: InboxContext) -> None:
+        seen.append((ctx.activity["id"], await ctx.once("policy", read_policy)))
+
+    inbox.on("Like", handler)
+
+    async def accept(numbers: range) -> None:
+        for n in numbers:
+            like = {"id": f"{ACTOR}/{n}", "type": "Like", "actor": ACTOR}
+            await inbox._store(like, ACTOR, json.dumps(like).encode())
+
+    await accept(range(3))
+    assert await inbox.process_due() == 3
+    await accept(range(3, 5))
+    assert await inbox.process_due() == 2
+
+    assert reads == ["policy", "policy"]  # once for each batch, not for each activity
+    assert seen == [(f"{ACTOR}/{n}", "policy 1") for n in range(3)] + [
+        (f"{ACTOR}/{n}", "policy 2") for n in range(3, 5)
+    ]
+    states = await db.fetchall("SELECT DISTINCT state FROM inbox_activities")
+    assert [r["state"] for r in states] == ["done"]
+
+
+async def test_inbox__activities_whose_handlers_write_nothing_are_done_in_one_commit(
+    db: Database,
+) -> None:
+    inbox = Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
+    written: list[str] = []
+
+    async def writes(ctx: InboxContext) -> None:
+        async with ctx.transaction():
+            written.append(ctx.activity["id"])
+
+    async def fails(ctx: InboxContext) -> None:
+        raise RuntimeError("no luck")
+
+    inbox.on("Follow", writes)
+    inbox.on("Flag", fails)
+    kinds = ["Like", "Follow", "Like", "Flag", "Announce", "Like"]  # Like, Announce: no handler
+    for n, kind in enumerate(kinds):
+        activity = {"id": f"{ACTOR}/{n}", "type": kind, "actor": ACTOR}
+        await inbox._store(activity, ACTOR, json.dumps(activity).encode())
+    commits = await count_commits(db)
+
+    assert await inbox.process_due() == len(kinds)
+
+    # the Follow's own, the Flag's failure, and one for the four that wrote nothing
+    assert len(commits) == 3
+    assert written == [f"{ACTOR}/1"]
+    rows = await db.fetchall("SELECT id, state, attempts, last_error FROM inbox_activities")
+    states = {r["id"]: (r["state"], r["attempts"], r["last_error"]) for r in rows}
+    assert states == {
+        f"{ACTOR}/{n}": ("done", 1, None) for n, kind in enumerate(kinds) if kind != "Flag"
+    } | {f"{ACTOR}/3": ("pending", 1, "RuntimeError: no luck")}
+    assert await inbox.process_due() == 0  # nothing is due again at once

@@ -4,6 +4,7 @@ import ipaddress
 
 import pytest
 
+from federation import hosts
 from federation.hosts import (
     HostError,
     canonical_host,
@@ -74,6 +75,46 @@ def test_canonical_host__rejects(value: str, reason: str) -> None:
         canonical_host(value)
     assert reason in caught.value.reason
     assert isinstance(caught.value, ValueError)
+
+
+def _answer(work: object, value: str) -> str:
+    try:
+        return str(work(value))  # type: ignore[operator]
+    except HostError as exc:
+        return f"refused: {exc.reason}"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://mastodon.social/users/alice/statuses/1/activity",
+        "https://Mastodon.Social:443/a?b=c#d",
+        "https://mastodon.social?x=/y",
+        "https://mastodon.social#/frag",
+        "http://127.0.0.1:8080/users/a0#main-key",
+        "https://mastodon.social/a\\b",
+        "https://mastodon.social/a b",
+        "https://mastodon.social/%6d",
+        "https://alice@mastodon.social/x",
+        "https://mastodon.social:0/x",
+        "https://0x7f.1/x",
+        "https://[::1]:8443/x",
+        "https://münchen.de/x",
+        " https://mastodon.social/x",
+        "a:b://mastodon.social/x",
+        "https:///x",
+        "mastodon.social",
+        "Mastodon.Social.",
+        "mastodon.social/path",
+    ],
+)
+def test_canonical_host__remembered_answer_is_the_full_parse(value: str) -> None:
+    expected = _answer(hosts._canonical_host, value)
+    assert _answer(canonical_host, value) == expected
+    assert _answer(canonical_host, value) == expected  # again, from memory
+    assert _answer(canonical_host, value + "/more") == _answer(
+        hosts._canonical_host, value + "/more"
+    )
 
 
 @pytest.mark.parametrize(

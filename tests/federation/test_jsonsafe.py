@@ -25,6 +25,8 @@ def test_parse_json_object__accepts_a_valid_surrogate_pair() -> None:
         (b'{"name": "\\udc00x"}', "lone surrogate"),
         (b'{"\\ud83c": 1}', "lone surrogate"),
         (b'{"a": ["\\ud83c\\u0041"]}', "lone surrogate"),
+        (b'{"a": {"b": ["x", "\\uDBFF"]}}', "lone surrogate"),
+        (b'{"a": "\\\\\\ud800"}', "lone surrogate"),
         (b"[1, 2]", "must be an object, not an array"),
         (b'"string"', "must be an object, not a string"),
         (b"3", "must be an object, not a number"),
@@ -68,3 +70,7 @@ def test_parse_json_object__rejects_a_million_brackets_without_recursion_error()
 def test_nesting_depth__ignores_brackets_inside_strings() -> None:
     text = json.dumps({"a": '[[[[{{{{\\"]]]]', "b": ["\\"]})
     assert nesting_depth(text) == 2
+
+
+def test_parse_json_object__an_escaped_backslash_before_u_is_no_surrogate() -> None:
+    assert parse_json_object(b'{"a": "\\\\ud800"}') == {"a": "\\ud800"}

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import random
 import re
 import time
 
 import pytest
 
-from noticeboard.sanitize import ALLOWED_TAGS, MAX_HTML, clean_html, clean_text
+from noticeboard.sanitize import (
+    ALLOWED_TAGS,
+    MAX_HTML,
+    clean_html,
+    clean_text,
+    text_of_clean_html,
+)
 
 # Classic XSS and the mutation-XSS payloads that broke sanitisers before (bleach and DOMPurify
 # advisories, Mastodon CVE-2023-36459): each must come out without any executable markup.
@@ -110,3 +117,24 @@ def test_clean_text__strips_all_markup_from_names() -> None:
     assert clean_text("1 < 2") == "1 < 2"
     assert clean_text(None) == ""
     assert len(clean_text("x" * 10_000)) == 2_000
+
+
+PIECES = [
+    "<p>", "</p>", "<br>", "<br/>", '<a href="http://x/>y">', "</a>", "&amp;", "&lt;", "<", ">",
+    '"', "'", "&nbsp;", "&#11;", "x", "y", " ", "\n", "\r", "\t", "<li>", "</li>", "<ul>", "</ul>",
+    '<ol start="3">', "</ol>", "<script>", "<b>", "&", "#", "<!--", "-->", "<pre>", "<code>", "é",
+    '<span class="mention">', "</span>", "&quot;", "<img src=x onerror=1>", "<blockquote>",
+    "</blockquote>", "\x7f", "&#x0;", "&#xD800;", "&NotAnEntity;", "\u00a0", "http://a.b/c?d=1&e=2",
+    "<div>", "<h1>", "<table>", "<em>", "</em>",
+]  # fmt: skip
+
+
+def test_text_of_clean_html__is_what_clean_text_gives_for_cleaned_html() -> None:
+    from noticeboard.notices.text import plain_text
+
+    chooser = random.Random(17)
+    for _ in range(3000):
+        raw = "".join(chooser.choice(PIECES) for _ in range(chooser.randint(1, 40)))
+        cleaned = str(clean_html(raw))
+        assert text_of_clean_html(cleaned) == clean_text(cleaned, limit=MAX_HTML), raw
+        assert plain_text(cleaned, cleaned=True) == plain_text(cleaned), raw
