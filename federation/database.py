@@ -62,25 +62,56 @@ def too_new_message(unknown: list[str]) -> str:
 
 
 class Database:
-    """One writing connection behind a lock and one reading connection (WAL snapshots)."""
+    """One writing connection behind a lock and one reading connection (WAL snapshots).
+
+    `version()` tells readers that keep something derived from the data (a rendered page)
+    whether it may have changed: it moves with every commit, by this process or another one,
+    except the commits marked quiet, whose rows no such reader shows.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._write: aiosqlite.Connection | None = None
         self._read: aiosqlite.Connection | None = None
+        self._watch: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
+        self._version = 0
+        self._seen = -1  # SQLite's data_version when version() last looked
 
     async def connect(self) -> None:
         """Open both connections with WAL, a busy timeout and foreign keys on."""
         self._write = await _open(self.path)
         self._read = await _open(self.path)
+        # A third connection, never used for data: its data_version changes with every
+        # commit of any other connection. Asking costs microseconds and no disk access.
+        self._watch = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
 
     async def close(self) -> None:
-        """Close both connections."""
+        """Close the connections."""
         for conn in (self._read, self._write):
             if conn is not None:
                 await conn.close()
-        self._read = self._write = None
+        if self._watch is not None:
+            self._watch.close()
+        self._read = self._write = self._watch = None
+
+    def version(self) -> int:
+        """A number that changes when committed data may have changed since it was read last;
+        quiet commits of this process leave it as it is."""
+        current = self._data_version()
+        if current != self._seen:
+            self._seen = current
+            self._version += 1
+        return self._version
+
+    def touch(self) -> None:
+        """Say that a quiet transaction changed something readers see after all."""
+        self._version += 1
+
+    def _data_version(self) -> int:
+        if self._watch is None:
+            raise RuntimeError("database is not connected")
+        return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     @property
     def reader(self) -> aiosqlite.Connection:
@@ -89,18 +120,25 @@ class Database:
         return self._read
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run a unit of work in one IMMEDIATE transaction on the writing connection."""
+    async def transaction(self, quiet: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a unit of work in one IMMEDIATE transaction on the writing connection.
+
+        A `quiet` transaction writes only bookkeeping that derived readers never show (how a
+        delivery went, an activity received but not yet processed): `version()` stays."""
         if self._write is None:
             raise RuntimeError("database is not connected")
         async with self._lock:
             await self._write.execute("BEGIN IMMEDIATE")
+            # Nobody else can commit while this transaction holds the write lock.
+            unchanged = quiet and self._watch is not None and self._data_version() == self._seen
             try:
                 yield self._write
             except BaseException:
                 await self._write.rollback()
                 raise
             await self._write.commit()
+            if unchanged:
+                self._seen = self._data_version()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a read-only query on the reading connection."""

@@ -198,7 +198,8 @@ class Outcomes:
 
     async def _commit(self, outcomes: list[Outcome]) -> None:
         sent = [o for o in outcomes if o.decision.state == "sent"]
-        async with self.db.transaction() as conn:
+        dropped_any = False
+        async with self.db.transaction(quiet=True) as conn:
             await queue_store.record_delivery_attempts(
                 conn,
                 [
@@ -229,6 +230,7 @@ class Outcomes:
                         conn, o.delivery.inbox, o.now, GONE_ANSWERS_TO_DROP
                     )
                     if dropped:
+                        dropped_any = True
                         log.info(
                             "inbox %s is gone: dropped %d followers", o.delivery.inbox, dropped
                         )
@@ -236,6 +238,8 @@ class Outcomes:
                     await queue_store.record_failure_day(
                         conn, o.delivery.host, o.now, DAYS_TO_UNAVAILABLE
                     )
+        if dropped_any:
+            self.db.touch()  # the board's follower count changed
 
 
 @dataclass(frozen=True)

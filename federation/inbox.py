@@ -304,7 +304,7 @@ class Inbox:
             if handler:
                 await handler(ctx)
             if not ctx.committed:
-                async with self.db.transaction() as conn:
+                async with self.db.transaction(quiet=True) as conn:
                     await _mark_done(conn, activity_id, now)
         except Exception as exc:  # persisted for retry and shown to admins
             if ctx is not None and ctx.committed:
@@ -319,7 +319,7 @@ class Inbox:
         final = attempts + 1 >= MAX_PROCESS_ATTEMPTS
         log.warning("processing %s failed (attempt %d): %s", activity_id, attempts + 1, reason)
         delay = timedelta(seconds=min(30 * 2**attempts, 6 * 3600))
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(quiet=True) as conn:
             await queue_store.finish_inbox_activity(
                 conn, activity_id, "failed" if final else "pending", reason[:500], now + delay
             )
@@ -371,7 +371,7 @@ class Arrivals:
 
     async def _commit(self, rows: list[ArrivalRow]) -> set[str]:
         hosts = {canonical_host(actor) for _, actor, _, _ in rows}
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(quiet=True) as conn:
             new = await queue_store.insert_inbox_activities(conn, rows, self.clock())
             await queue_store.clear_hosts_failures(conn, hosts)
         return new

@@ -45,6 +45,7 @@ from noticeboard.serving import redact
 from noticeboard.state import BoardNotInitialised, open_state
 from noticeboard.web.assets import StaticAssets
 from noticeboard.web.compression import Compression
+from noticeboard.web.pagecache import PageCache
 from noticeboard.web.private import SESSION_COOKIE, NoStore
 
 log = logging.getLogger("noticeboard")
@@ -168,10 +169,24 @@ def create_app(
                 await http.aclose()
             await rt.state.close()
 
-    return Starlette(
+    def version() -> int | None:
+        rt: Runtime | None = getattr(app.state, "runtime", None)
+        return rt.state.db.version() if rt else None
+
+    def now() -> datetime | None:
+        rt: Runtime | None = getattr(app.state, "runtime", None)
+        return rt.state.clock() if rt else None
+
+    app = Starlette(
         routes=[*ROUTES, Mount("/static", app=StaticAssets(STATIC_DIR), name="static")],
         middleware=[
             Middleware(SecurityHeaders, hsts_max_age=config.server.hsts_max_age),
+            Middleware(
+                PageCache,
+                version=version,
+                clock=now,
+                language=lambda: config.language,
+            ),
             Middleware(Compression),
             Middleware(NoStore),
             Middleware(
@@ -191,6 +206,7 @@ def create_app(
         },
         lifespan=lifespan,
     )
+    return app
 
 
 def _start_workers(rt: Runtime) -> list[asyncio.Task[None]]:

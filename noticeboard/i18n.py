@@ -282,9 +282,9 @@ def _context_language(context: jinja2.runtime.Context, lang: str | None) -> str:
     return supported_language(lang or context.get("lang")) or DEFAULT_LANGUAGE
 
 
-def _date_skeleton(days: list[datetime], now: datetime) -> str:
+def _date_skeleton(days: list[datetime], this_year: int) -> str:
     """Weekday, day and short month; the year only when it is not this year."""
-    return "MMMEd" if all(day.year == now.year for day in days) else "yMMMEd"
+    return "MMMEd" if all(day.year == this_year for day in days) else "yMMMEd"
 
 
 def _time_skeleton(locale: Locale) -> str:
@@ -307,10 +307,18 @@ def format_when(
     """Format a time or a span of time for people, in the board's time zone, the year only
     when it is not the current one: "Di., 8. Dez., 18:00–20:00 Uhr", or across days
     "Di., 8. Dez., 18:00 – Mi., 9. Dez., 12:00"."""
+    this_year = _local(now or datetime.now(UTC), _zone(timezone)).year
+    return _format_when(start, end, lang, timezone, this_year)
+
+
+@functools.lru_cache(maxsize=4096)  # a page names the same few moments again and again
+def _format_when(
+    start: datetime, end: datetime | None, lang: str, timezone: str | None, this_year: int
+) -> str:
     zone, locale = _zone(timezone), Locale.parse(babel_locale(lang))
     first = _local(start, zone)
     last = _local(end, zone) if end and end > start else None
-    days = _date_skeleton([first, last or first], _local(now or datetime.now(UTC), zone))
+    days = _date_skeleton([first, last or first], this_year)
     hours = _time_skeleton(locale)
 
     def moment(value: datetime) -> str:

@@ -1,11 +1,12 @@
-"""The HTTP server in front of the app: uvicorn with h11, a cap on the request head and a
-deadline for slow clients (rule 36).
+"""The HTTP server in front of the app: uvicorn with httptools, a cap on the request head and
+a deadline for slow clients (rule 36).
 
 A client that opens a connection and sends its request line and headers a byte at a time
 (slowloris), or pauses in the middle of a body, would otherwise hold a connection and a task
 for as long as it likes. The deadline closes such connections: the head must be complete
 within `header_timeout` seconds of its first byte (or of the connection), and a body may not
-pause longer than that. h11 refuses a head larger than `max_header_size` with a 400.
+pause longer than that. A head larger than `max_header_size` is answered 431 and the
+connection closed.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import logging
 import re
 from typing import Any
 
-import h11
+import httptools
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from noticeboard.config import ServerConfig
 
@@ -37,43 +38,78 @@ TOO_LARGE_RESPONSE = (
 )
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for a request's head and for a pausing body."""
+class HeadTooLarge(Exception):
+    """The request head being parsed is over the cap."""
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a cap on the request head and a deadline for a
+    request's head and for a pausing body."""
 
     header_timeout = 10.0
     max_header_size = 16 * 1024
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._deadline: asyncio.TimerHandle | None = None
+        self._head_size = 0
+        self._in_body = False
         super().connection_made(transport)
-        self._arm()
+        self._arm()  # a connection that never sends anything is closed as well
 
     def data_received(self, data: bytes) -> None:
-        if self.conn.their_state is h11.IDLE and self._head_too_large(data):
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
             self._disarm()
-            self.transport.write(TOO_LARGE_RESPONSE)
-            self.transport.close()
-            return
-        super().data_received(data)
-        state = self.conn.their_state
-        if state is h11.SEND_BODY and not self.flow.read_paused:
-            self._disarm()
-            self._arm()  # a body may arrive slowly, but not stop
-        elif state is h11.IDLE and self.conn.trailing_data[0]:
-            self._arm()  # a head has begun: it has until the deadline, counted from now
-        else:
-            self._disarm()
+            if isinstance(exc.__context__, HeadTooLarge):
+                self.transport.write(TOO_LARGE_RESPONSE)
+                self.transport.close()
+            else:
+                self.logger.warning("Invalid HTTP request received.")
+                self.send_400_response("Invalid HTTP request received.")
+        except httptools.HttpParserUpgrade:
+            self._unsupported_upgrade_warning()  # served as a plain request, as uvicorn does
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
 
-    def _head_too_large(self, data: bytes) -> bool:
-        """Whether the head being received is over the cap; h11 checks only heads that are
-        still incomplete, and one that arrives whole in a single read would pass."""
-        buffered = self.conn.trailing_data[0] + data
-        end = buffered.find(b"\r\n\r\n")
-        return (end if end >= 0 else len(buffered)) > self.max_header_size
+    # The parser's callbacks: a head begins, grows, ends; a body arrives and ends.
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._head_size = 0
+        self._arm()  # counted from the connection for its first request, else from now
+
+    def on_url(self, url: bytes) -> None:
+        self._grow(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._grow(len(name) + len(value) + 4)  # ": " and the line's end
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._disarm()
+        self._in_body = True
+        self._arm()  # a body may arrive slowly, but not stop
+
+    def on_body(self, body: bytes) -> None:
+        super().on_body(body)
+        self._disarm()
+        self._arm()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_body = False
+        self._disarm()
+
+    def _grow(self, size: int) -> None:
+        self._head_size += size
+        if self._head_size > self.max_header_size:
+            raise HeadTooLarge
 
     def _arm(self) -> None:
         if self._deadline is None:
@@ -88,10 +124,10 @@ class GuardedH11Protocol(H11Protocol):
         self._deadline = None
         if self.transport.is_closing():
             return
-        if self.conn.their_state is h11.IDLE and self.conn.our_state is h11.IDLE:
-            self.transport.write(TIMEOUT_RESPONSE)
-        elif self.conn.their_state is not h11.SEND_BODY or self.flow.read_paused:
-            return  # the app is answering, or has not read what came: not the client's fault
+        if not self._in_body:
+            self.transport.write(TIMEOUT_RESPONSE)  # nothing, or part of a head, came in time
+        elif self.flow.read_paused:
+            return  # the app has not read what came: not the client's fault
         self.transport.close()
 
 
@@ -121,13 +157,8 @@ def server_config(app: Any, limits: ServerConfig, **options: Any) -> uvicorn.Con
         "header_timeout": limits.header_timeout,
         "max_header_size": limits.max_header_size,
     }
-    protocol = type("BoardH11Protocol", (GuardedH11Protocol,), limits_of_protocol)
-    config = uvicorn.Config(
-        app,
-        http=protocol,
-        h11_max_incomplete_event_size=limits.max_header_size,
-        **options,
-    )
+    protocol = type("BoardProtocol", (GuardedProtocol,), limits_of_protocol)
+    config = uvicorn.Config(app, http=protocol, ws="none", **options)
     access = logging.getLogger("uvicorn.access")  # configured by uvicorn.Config just now
     if not any(isinstance(f, RedactSecrets) for f in access.filters):
         access.addFilter(RedactSecrets())

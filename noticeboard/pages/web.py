@@ -36,6 +36,7 @@ from noticeboard.participation.votes import vote_on_web
 from noticeboard.runtime import runtime
 from noticeboard.state import BoardState
 from noticeboard.web.guard import current_user
+from noticeboard.web.pagecache import shareable
 from noticeboard.web.rendering import (
     activity_json,
     chosen_language,
@@ -247,7 +248,7 @@ async def feed(request: Request) -> Response:
         kind=get_kind(kind_id) if kind_id else None,
         self_url=state.urls.base + path,
     )
-    return Response(body, media_type="application/atom+xml; charset=utf-8")
+    return shareable(Response(body, media_type="application/atom+xml; charset=utf-8"))
 
 
 async def search(request: Request) -> Response:
@@ -320,10 +321,12 @@ async def notice_ics(request: Request) -> Response:
 
 
 def _ics(body: bytes, filename: str) -> Response:
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    return shareable(
+        Response(
+            body,
+            media_type="text/calendar; charset=utf-8",
+            headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        )
     )
 
 

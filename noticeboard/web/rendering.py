@@ -28,6 +28,8 @@ from noticeboard.i18n import (
 from noticeboard.languages import direction
 from noticeboard.resources import resource_dir
 from noticeboard.urls import BoardUrls
+from noticeboard.web.pagecache import shareable
+from noticeboard.web.private import is_private
 
 TEMPLATES_DIR = resource_dir("templates")
 AP_CONTENT_TYPE = "application/activity+json"
@@ -103,6 +105,8 @@ class Renderer:
         response.headers["Vary"] = "Accept, Accept-Language, Cookie"
         if supported_language(request.query_params.get("lang")):
             response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="lax", httponly=True)
+        elif _shareable(request, values):
+            shareable(response)
         return response
 
     def error(self, request: Request, status: int, message: str) -> Response:
@@ -163,6 +167,18 @@ def _pop_flash(request: Request) -> str | None:
         return None
     message, params = stored
     return translate(request, message) % params if params else translate(request, message)
+
+
+def _shareable(request: Request, values: dict[str, Any]) -> bool:
+    """Whether every anonymous reader asking the same way gets this very page: no session,
+    nobody signed in, no message of a previous step, no form whose token tells its age."""
+    return (
+        not is_private(request.scope)
+        and values["user"] is None
+        and values["flash"] is None
+        and not values["csrf_token"]
+        and "form_token" not in values
+    )
 
 
 SESSION_PAGES = ("login.html", "invitation.html")  # public forms that carry a CSRF token
