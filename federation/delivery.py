@@ -40,6 +40,8 @@ BATCH = 200
 # Deliveries read from the queue and not yet recorded; more wait in the database.
 MAX_HELD = 1000
 SHUTDOWN_GRACE = 5.0
+# Inbox hosts checked between two turns of the event loop when a fan-out is queued (~50 µs each).
+ENQUEUE_CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -129,11 +131,13 @@ async def enqueue(
         public=public,
     )
     targets = []
-    for inbox in dict.fromkeys(inboxes):
+    for number, inbox in enumerate(dict.fromkeys(inboxes), 1):
         try:
             targets.append((inbox, canonical_host(inbox)))
         except HostError:
             log.warning("skipping inbox with a bad host: %r", inbox)
+        if number % ENQUEUE_CHUNK == 0:
+            await asyncio.sleep(0)  # thousands of followers: let pages be served in between
     return await queue_store.insert_deliveries(conn, activity["id"], targets, now)
 
 
