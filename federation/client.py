@@ -14,6 +14,7 @@ from collections.abc import (
 )
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 import anyio
@@ -433,12 +434,19 @@ class FederationClient:
 
 
 def _httpx_authority(url: httpx.URL) -> str:
-    host = url.raw_host.decode("ascii")
+    return _canonical_authority(url.scheme, url.raw_host, url.port)
+
+
+@lru_cache(maxsize=1024)
+def _canonical_authority(scheme: str, raw_host: bytes, port: int | None) -> str:
+    """The canonical host of what httpx parsed; kept per host, since a fan-out asks it for
+    every delivery (a refusal raises and is not kept)."""
+    host = raw_host.decode("ascii")
     if ":" in host:
         host = f"[{host}]"
-    port = f":{url.port}" if url.port is not None else ""
+    shown = f":{port}" if port is not None else ""
     try:
-        return canonical_host(f"{url.scheme}://{host}{port}/")
+        return canonical_host(f"{scheme}://{host}{shown}/")
     except HostError as exc:
         raise FetchError(f"refusing host {host!r}: {exc.reason}") from exc
 
