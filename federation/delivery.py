@@ -35,7 +35,7 @@ GONE_ANSWERS_TO_DROP = 3
 PER_HOST_CONCURRENCY = 2
 # Requests under way at once over all hosts: enough to keep a fan-out busy, few enough that
 # the event loop still serves pages in between.
-MAX_IN_FLIGHT = 32
+MAX_IN_FLIGHT = 48
 BATCH = 200
 # Deliveries read from the queue and not yet recorded; more wait in the database.
 MAX_HELD = 1000
