@@ -53,6 +53,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self._deadline: asyncio.TimerHandle | None = None
         self._head_size = 0
         self._in_body = False
+        self._last_word: bytes | None = None  # the refusal sent once earlier answers are out
         super().connection_made(transport)
         self._arm()  # a connection that never sends anything is closed as well
 
@@ -63,8 +64,7 @@ class GuardedProtocol(HttpToolsProtocol):
         except httptools.HttpParserError as exc:
             self._disarm()
             if isinstance(exc.__context__, HeadTooLarge):
-                self.transport.write(TOO_LARGE_RESPONSE)
-                self.transport.close()
+                self._refuse(TOO_LARGE_RESPONSE)
             else:
                 self.logger.warning("Invalid HTTP request received.")
                 self.send_400_response("Invalid HTTP request received.")
@@ -74,6 +74,23 @@ class GuardedProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        if self._last_word is not None and not self.pipeline:
+            self.transport.write(self._last_word)
+            self.transport.close()
+            return
+        super().on_response_complete()
+
+    def _refuse(self, answer: bytes) -> None:
+        """Answer and close; requests that came before on this connection get their answers
+        first."""
+        if self.cycle is None or (self.cycle.response_complete and not self.pipeline):
+            self.transport.write(answer)
+            self.transport.close()
+            return
+        self._last_word = answer
+        self.flow.pause_reading()
 
     # The parser's callbacks: a head begins, grows, ends; a body arrives and ends.
 

@@ -129,6 +129,57 @@ def test_rule_36__request_head_over_the_limit_is_refused_and_a_normal_one_served
     assert "connection: close" in refused.head.lower()
 
 
+def test_rule_36__oversized_head_behind_a_normal_one_on_the_same_connection_is_refused(
+    quick_board: BoardProcess,
+) -> None:
+    keep_alive = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    huge = "".join(f"X-Filler-{n}: {'b' * 1000}\r\n" for n in range(64)).encode()
+    oversized = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + huge + b"\r\n"
+    with closing(socket.create_connection(("127.0.0.1", quick_board.port), timeout=20)) as sock:
+        sock.sendall(keep_alive + oversized)  # both in one packet: pipelined
+        answer = read_until_closed(sock)
+
+    first, second = answer.split(b"HTTP/1.1 ")[1:3]
+    assert first.startswith(b"200 "), answer[:300]
+    assert second.startswith(b"431 "), answer[-300:]
+
+
+def test_rule_36__head_that_arrives_in_pieces_is_measured_whole(
+    quick_board: BoardProcess,
+) -> None:
+    pieces = [b"GET /healthz HTTP/1.1\r\nHost: x\r\n"]
+    pieces += [f"X-Piece-{n}: {'c' * 2000}\r\n".encode() for n in range(12)]  # 24 KiB
+    with closing(socket.create_connection(("127.0.0.1", quick_board.port), timeout=20)) as sock:
+        try:
+            for piece in pieces:
+                sock.sendall(piece)
+                time.sleep(0.02)
+            sock.sendall(b"\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = read_until_closed(sock)
+
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+
+
+def test_rule_36__second_request_on_a_kept_connection_gets_its_own_deadline(
+    quick_board: BoardProcess,
+) -> None:
+    with closing(socket.create_connection(("127.0.0.1", quick_board.port), timeout=20)) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = b""
+        while not first.endswith(b"}"):  # the health report, a JSON object
+            first += sock.recv(65536)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # ... and the rest never comes
+        started = time.monotonic()
+        answer = read_until_closed(sock)
+        waited = time.monotonic() - started
+
+    assert first.startswith(b"HTTP/1.1 200 "), first[:200]
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert waited < 4, waited  # one second of header_timeout, not the keep-alive's five
+
+
 def read_until_closed(sock: socket.socket) -> bytes:
     chunks = []
     while chunk := sock.recv(65536):
