@@ -14,6 +14,7 @@ from collections.abc import (
 )
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 import anyio
@@ -204,18 +205,22 @@ class FederationClient:
             key=lambda item: item[1].last_used,
         )
         excess = len(self._pools) + room_for_one - self._max_hosts
+        closing = []
         for key, pool in idle:
             if excess <= 0 and now - pool.last_used < self._idle_expiry:
                 break
+            # Taken out before the first await: a sweep running meanwhile never sees it again.
             del self._pools[key]
+            closing.append(pool)
             excess -= 1
+        for pool in closing:
             await pool.http.aclose()
 
     async def get_json(
         self, url: str, *, sign: Signer | None = None, accept: str = ACTIVITY_ACCEPT
     ) -> FetchedDocument:
         """Fetch an ActivityStreams object whose `id` is its final URL, not ours (rule 8)."""
-        with self._total_limit(url):
+        async with self._limited(url):
             document = await self._fetch(url, sign, accept, _is_activity_type)
             final = httpx.URL(document.final_url)
             document_id = self._document_id(document)
@@ -240,7 +245,7 @@ class FederationClient:
         self, url: str, *, sign: Signer | None = None, accept: str = PLAIN_JSON_ACCEPT
     ) -> FetchedDocument:
         """Fetch a plain JSON object (WebFinger RFC 7033 JRD, NodeInfo) with the same limits."""
-        with self._total_limit(url):
+        async with self._limited(url):
             return await self._fetch(url, sign, accept, _is_plain_json_type)
 
     async def post(
@@ -253,7 +258,7 @@ class FederationClient:
     ) -> PostResult:
         """Deliver a body, signing right before sending; redirects are failures (rules 1, 23)."""
         request_headers = {"Content-Type": ACTIVITY_CONTENT_TYPE, **(headers or {})}
-        with self._total_limit(url):
+        async with self._limited(url):
             target = self._checked_url(url)
             async with self._host_slot(target) as http:
                 response = await self._send(http, "POST", target, body, request_headers, sign)
@@ -395,6 +400,16 @@ class FederationClient:
             raise FetchError(f"remote document claims an id on our own host: {raw_id!r}")
         return document_id
 
+    @asynccontextmanager
+    async def _limited(self, url: str) -> AsyncIterator[None]:
+        """One call within the total time limit; then pools that fell idle are closed, outside
+        the limit, so that closing them never turns an answered request into a timeout."""
+        try:
+            with self._total_limit(url):
+                yield
+        finally:
+            await self._sweep()
+
     @contextmanager
     def _total_limit(self, url: str) -> Iterator[None]:
         try:
@@ -421,7 +436,6 @@ class FederationClient:
         finally:
             pool.in_use -= 1
             pool.last_used = time.monotonic()
-        await self._sweep()
 
     async def _sweep(self, *, room_for_one: bool = False) -> None:
         full = len(self._pools) + room_for_one > self._max_hosts
@@ -431,12 +445,19 @@ class FederationClient:
 
 
 def _httpx_authority(url: httpx.URL) -> str:
-    host = url.raw_host.decode("ascii")
+    return _canonical_authority(url.scheme, url.raw_host, url.port)
+
+
+@lru_cache(maxsize=1024)
+def _canonical_authority(scheme: str, raw_host: bytes, port: int | None) -> str:
+    """The canonical host of what httpx parsed; kept per host, since a fan-out asks it for
+    every delivery (a refusal raises and is not kept)."""
+    host = raw_host.decode("ascii")
     if ":" in host:
         host = f"[{host}]"
-    port = f":{url.port}" if url.port is not None else ""
+    shown = f":{port}" if port is not None else ""
     try:
-        return canonical_host(f"{url.scheme}://{host}{port}/")
+        return canonical_host(f"{scheme}://{host}{shown}/")
     except HostError as exc:
         raise FetchError(f"refusing host {host!r}: {exc.reason}") from exc
 

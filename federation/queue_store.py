@@ -14,12 +14,14 @@ from federation.database import Database, Row, to_db_time
 
 @dataclass(frozen=True)
 class Delivery:
+    """A queued delivery as the worker reads it: the activity's body is read once per
+    activity (`get_outbox_bodies`), not once per recipient."""
+
     id: int
     activity_id: str
     inbox: str
     host: str
     attempts: int
-    body: str
     actor: str
     host_unavailable: bool = False
 
@@ -159,7 +161,7 @@ async def list_due_deliveries(
     marks = ", ".join("?" for _ in skip_hosts)
     skip = f"AND d.host NOT IN ({marks})" if skip_hosts else ""
     rows = await db.fetchall(
-        "SELECT d.id, d.activity_id, d.inbox, d.host, d.attempts, o.body, o.actor, "
+        "SELECT d.id, d.activity_id, d.inbox, d.host, d.attempts, o.actor, "
         "u.host IS NOT NULL AS host_unavailable "
         "FROM deliveries d JOIN outbox_activities o ON o.id = d.activity_id "
         "LEFT JOIN unavailable_hosts u ON u.host = d.host "
@@ -168,6 +170,17 @@ async def list_due_deliveries(
         (to_db_time(now), *skip_hosts, limit),
     )
     return [Delivery(**dict(r)) for r in rows]
+
+
+async def get_outbox_bodies(db: Database, activity_ids: Sequence[str]) -> dict[str, str]:
+    """Return the stored JSON of published activities by id."""
+    if not activity_ids:
+        return {}
+    marks = ", ".join("?" * len(activity_ids))
+    rows = await db.fetchall(
+        f"SELECT id, body FROM outbox_activities WHERE id IN ({marks})", tuple(activity_ids)
+    )
+    return {row["id"]: row["body"] for row in rows}
 
 
 async def record_delivery_attempt(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import datetime
 import gzip
 import json
@@ -795,6 +796,28 @@ async def test_client__keeps_a_pool_per_host_and_closes_the_oldest_idle_ones(
         with pytest.raises(FetchError):
             await client.get_json(other)  # another host: its own pool, the idle one closes
         assert list(client._pools) == [other.rsplit("/", 1)[0]]
+
+
+@pytest.mark.anyio
+async def test_client__idle_pools_closed_by_two_sweeps_at_once(harness: Harness) -> None:
+    # A request that ends closes the pools that fell idle; closing takes turns of the event
+    # loop, so two requests ending together sweep at the same time and must not trip over
+    # each other (a request that was answered would turn into an error and be sent again).
+    remote = harness.remote
+    remote.routes["/inbox"] = raw_route(b"", status=202)
+    hosts = [f"h{n}.test" for n in range(6)]
+    for host in hosts:
+        harness.resolver.table[host] = [["127.0.0.1"]]
+    allowed = {f"{host}:{remote.port}" for host in hosts}
+    async with harness.client(allow_private=allowed) as client:
+        for host in hosts:  # each leaves a pool with an open connection
+            await client.post(remote.url("/inbox", host), b"{}")
+        assert len(client._pools) == len(hosts)
+        client._idle_expiry = 0  # all of them idle for long enough now
+
+        await asyncio.gather(client._sweep(), client._sweep())
+
+        assert client._pools == {}
 
 
 async def _ignore_failure(fetch: Awaitable[object]) -> None:
