@@ -12,8 +12,10 @@ connection closed.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
+import socket
 from typing import Any
 
 import httptools
@@ -165,6 +167,16 @@ class RedactSecrets(logging.Filter):
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         record.msg = redact(record.msg) if isinstance(record.msg, str) else record.msg
         return True
+
+
+class BoardServer(uvicorn.Server):
+    """uvicorn's server; once the board has started, what start-up built (modules, templates,
+    catalogues) is set aside from garbage collection, which then walks only newer objects:
+    a full collection during a fan-out pauses the board for a few ms instead of ~60 ms."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        gc.freeze()
 
 
 def server_config(app: Any, limits: ServerConfig, **options: Any) -> uvicorn.Config:

@@ -6,13 +6,11 @@ import argparse
 import asyncio
 import os
 
-import uvicorn
-
 from noticeboard.accounts.service import USERNAME_PATTERN
 from noticeboard.app import create_app
 from noticeboard.cli.base import AddCommand, Handler, UsageError, with_state
 from noticeboard.config import Config
-from noticeboard.serving import server_config
+from noticeboard.serving import BoardServer, server_config
 from noticeboard.state import initialise
 
 SHUTDOWN_GRACE = 5  # seconds
@@ -95,5 +93,5 @@ def run_serve(config: Config, args: argparse.Namespace) -> int:
         # asyncio's 30 s; requests still under way get this long, deliveries their own grace.
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
     )
-    uvicorn.Server(server).run()
+    BoardServer(server).run()
     return 0

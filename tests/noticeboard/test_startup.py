@@ -183,3 +183,37 @@ def test_startup__the_collector_pauses_only_while_modules_load() -> None:
         "assert gc.isenabled()\n"
         "gc.disable()\nwith noticeboard.cli.loading():\n    pass\nassert not gc.isenabled()"
     )
+
+
+def test_startup__the_started_server_sets_its_start_up_objects_aside_from_collection() -> None:
+    import asyncio
+    import gc
+    import socket
+
+    import uvicorn
+
+    from noticeboard.serving import BoardServer
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        pass
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = BoardServer(uvicorn.Config(app, lifespan="off", log_config=None))
+    frozen: list[int] = []
+
+    async def serve_until_started() -> None:
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started:
+            await asyncio.sleep(0.01)
+        frozen.append(gc.get_freeze_count())
+        server.should_exit = True
+        await serving
+
+    gc.unfreeze()
+    try:
+        asyncio.run(serve_until_started())
+        assert frozen[0] > 0
+    finally:
+        gc.unfreeze()
+        sock.close()
