@@ -106,6 +106,11 @@ def source_addresses() -> Iterator[str]:
         yield f"127.1.{x}.{y}"
 
 
+# One sequence for the whole run: a later load run must not come from addresses an earlier one
+# used within the limit's minute.
+ADDRESSES = itertools.cycle(list(source_addresses()))
+
+
 async def pyload(
     host: str,
     port: int,
@@ -122,7 +127,7 @@ async def pyload(
     statuses: dict[int, int] = {}
     errors = 0
     deadline = time.perf_counter() + seconds if seconds else float("inf")
-    addresses = source_addresses()
+    addresses = ADDRESSES
 
     async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         local = (next(addresses), 0) if per_address else None

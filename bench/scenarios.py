@@ -53,7 +53,7 @@ class Plan:
     fanout_limit: float  # seconds a fan-out may take before it counts as stalled
 
 
-QUICK = Plan(sizes=(1_000, 100_000), seconds=1, repetitions=3, fanout_repetitions=1,
+QUICK = Plan(sizes=(1_000, 100_000), seconds=1, repetitions=2, fanout_repetitions=1,
              inbox_seconds=2, fanout_limit=30)  # fmt: skip
 FULL = Plan(sizes=(1_000, 10_000, 100_000), seconds=4, repetitions=3, fanout_repetitions=3,
             inbox_seconds=5, fanout_limit=120)  # fmt: skip
