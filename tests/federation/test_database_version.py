@@ -5,24 +5,13 @@ this process leave it alone, yet never hide a change someone else made."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 
-from federation.database import MIGRATION_DIR, Database
+from federation.database import Database
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "db.sqlite3")
-    await database.connect()
-    await database.migrate([("federation", MIGRATION_DIR)])
-    yield database
-    await database.close()
 
 
 def write_elsewhere(db: Database) -> None:

@@ -7,15 +7,14 @@ import asyncio
 import contextlib
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from federation import delivery, queue_store
 from federation.client import PostResult
-from federation.database import MIGRATION_DIR, Database
+from federation.database import Database
 from federation.delivery import DeliveryWorker, SigningKey, enqueue
 from federation.hosts import canonical_host
 from federation.keys import generate_private_key
@@ -35,15 +34,6 @@ ACTIVITY = {
 @pytest.fixture(scope="module")
 def keys() -> dict[str, SigningKey]:
     return {ACTOR: SigningKey(f"{ACTOR}#main-key", generate_private_key())}
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "db.sqlite3")
-    await database.connect()
-    await database.migrate([("federation", MIGRATION_DIR)])
-    yield database
-    await database.close()
 
 
 class Sink:

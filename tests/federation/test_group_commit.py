@@ -6,15 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from federation import delivery, queue_store
 from federation import inbox as inbox_module
-from federation.database import MIGRATION_DIR, Database
+from federation.database import Database
 from federation.delivery import Outcome, Outcomes, next_attempt
 from federation.inbox import Arrivals, Inbox, InboxContext
 from federation.store import RemoteActorRow
@@ -23,15 +21,6 @@ pytestmark = pytest.mark.anyio
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ACTOR = "https://remote.example/users/alice"
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "db.sqlite3")
-    await database.connect()
-    await database.migrate([("federation", MIGRATION_DIR)])
-    yield database
-    await database.close()
 
 
 async def count_commits(db: Database) -> list[str]:

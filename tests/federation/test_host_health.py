@@ -10,7 +10,7 @@ import pytest
 
 from federation import delivery, queue_store
 from federation.client import FederationClient
-from federation.database import MIGRATION_DIR, Database
+from federation.database import Database
 from federation.delivery import DAYS_TO_UNAVAILABLE, DeliveryWorker, SigningKey, next_attempt
 from federation.keys import load_private_key
 
@@ -32,15 +32,6 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-async def db(tmp_path: Path):
-    database = Database(tmp_path / "db.sqlite3")
-    await database.connect()
-    await database.migrate([("federation", MIGRATION_DIR)])
-    yield database
-    await database.close()
 
 
 async def queue_one(db: Database, inbox: str, clock: Clock, n: int) -> None:
