@@ -335,7 +335,13 @@ class FederationClient:
             all_headers.update(sign(method, str(url), body))
         request = http.build_request(method, url, headers=all_headers, content=body)
         with _transport_errors(url):
-            return await http.send(request, stream=True)
+            try:
+                return await http.send(request, stream=True)
+            except _CLOSED_UNDER_US:
+                # A kept-alive connection that the server closed just as it was reused (its
+                # idle timeout raced our request): sent once more, on another connection.
+                # Inboxes take an activity once by its id, so a repeat does no harm.
+                return await http.send(request, stream=True)
 
     async def _read_body(self, response: httpx.Response, limit: int, *, truncate: bool) -> bytes:
         declared = response.headers.get("content-length")
@@ -495,6 +501,10 @@ def _decoder_for(content_encoding: str) -> _Decompressor | None:
     if encoding == "deflate":
         return zlib.decompressobj(wbits=15)
     raise FetchError(f"unsupported Content-Encoding {content_encoding!r}")
+
+
+# What a request on a connection closed by the server ends with, before any answer.
+_CLOSED_UNDER_US = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 @contextmanager

@@ -938,3 +938,70 @@ async def test_get_json__rejects_unknown_certificate_authorities(
     error = await expect_failure(harness, url, "CERTIFICATE_VERIFY_FAILED", allow_private=allow)
     assert isinstance(error.__cause__, Exception)
     assert server.requests == []
+
+
+class ClosingServer:
+    """A raw HTTP/1.1 server on 127.0.0.1 that answers the first `answered` requests of each
+    connection with 202 and keep-alive, then closes the connection on the next one unanswered,
+    as a server does whose idle timeout races a reused connection."""
+
+    def __init__(self, answered: int) -> None:
+        self.answered = answered
+        self.connections = 0
+        self.requests = 0
+        self.port = 0
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[ClosingServer]:
+        server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        async with server:
+            yield self
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            for number in range(self.answered + 1):
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.lower().split(b"\r\n")
+                    if line.startswith(b"content-length:")
+                )
+                await reader.readexactly(length)
+                self.requests += 1
+                if number == self.answered:
+                    break
+                writer.write(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.mark.anyio
+async def test_post__sends_again_on_a_new_connection_when_a_kept_one_was_closed(
+    harness: Harness,
+) -> None:
+    async with ClosingServer(answered=1).running() as server:
+        url = f"http://127.0.0.1:{server.port}/inbox"
+        async with harness.client(allow_private={f"127.0.0.1:{server.port}"}) as client:
+            first = await client.post(url, b'{"type": "Accept"}')
+            second = await client.post(url, b'{"type": "Create"}')
+    assert (first.status, second.status) == (202, 202)
+    # The second delivery went out on the kept connection, was dropped, and went again.
+    assert (server.connections, server.requests) == (2, 3)
+
+
+@pytest.mark.anyio
+async def test_post__gives_up_after_one_more_try_when_the_server_always_closes(
+    harness: Harness,
+) -> None:
+    async with ClosingServer(answered=0).running() as server:
+        url = f"http://127.0.0.1:{server.port}/inbox"
+        async with harness.client(allow_private={f"127.0.0.1:{server.port}"}) as client:
+            with pytest.raises(FetchError) as caught:
+                await client.post(url, b"{}")
+    assert "failed" in caught.value.reason
+    assert (server.connections, server.requests) == (2, 2)
