@@ -337,7 +337,9 @@ class FederationClient:
         with _transport_errors(url):
             try:
                 return await http.send(request, stream=True)
-            except _CLOSED_UNDER_US:
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                if not _closed_under_us(exc):
+                    raise
                 # A kept-alive connection that the server closed just as it was reused (its
                 # idle timeout raced our request): sent once more, on another connection.
                 # Inboxes take an activity once by its id, so a repeat does no harm.
@@ -503,8 +505,12 @@ def _decoder_for(content_encoding: str) -> _Decompressor | None:
     raise FetchError(f"unsupported Content-Encoding {content_encoding!r}")
 
 
-# What a request on a connection closed by the server ends with, before any answer.
-_CLOSED_UNDER_US = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+def _closed_under_us(exc: httpx.TransportError) -> bool:
+    """Whether a request ended because the server closed the connection before any answer
+    (not because the answer was malformed, which httpx reports as a protocol error too)."""
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return str(exc).startswith("Server disconnected")
+    return True
 
 
 @contextmanager
