@@ -203,7 +203,7 @@ class Outcomes:
     async def _commit(self, outcomes: list[Outcome]) -> None:
         sent = [o for o in outcomes if o.decision.state == "sent"]
         dropped_any = False
-        async with self.db.transaction(quiet=True) as conn:
+        async with self.db.transaction(quiet=True, direct=True) as conn:
             await queue_store.record_delivery_attempts(
                 conn,
                 [

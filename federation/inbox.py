@@ -77,7 +77,7 @@ class InboxContext:
         """Open the one transaction in which the handler's writes and the 'done' mark commit."""
         if self.committed:
             raise RuntimeError("a handler commits once")
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(direct=True) as conn:
             yield conn
             await _mark_done(conn, self.activity["id"], self.now)
         self.committed = True
@@ -302,7 +302,7 @@ class Inbox:
             self._unprocessed = max(0, self._unprocessed - 1)
             self._progress.set()
         if unmarked:
-            async with self.db.transaction(quiet=True) as conn:
+            async with self.db.transaction(quiet=True, direct=True) as conn:
                 await queue_store.finish_inbox_activities(conn, unmarked)
         return len(rows)
 
@@ -331,7 +331,7 @@ class Inbox:
             if not ctx.committed and unmarked is not None:
                 unmarked.append((activity_id, now))
             elif not ctx.committed:
-                async with self.db.transaction(quiet=True) as conn:
+                async with self.db.transaction(quiet=True, direct=True) as conn:
                     await _mark_done(conn, activity_id, now)
         except Exception as exc:  # persisted for retry and shown to admins
             if ctx is not None and ctx.committed:
@@ -346,7 +346,7 @@ class Inbox:
         final = attempts + 1 >= MAX_PROCESS_ATTEMPTS
         log.warning("processing %s failed (attempt %d): %s", activity_id, attempts + 1, reason)
         delay = timedelta(seconds=min(30 * 2**attempts, 6 * 3600))
-        async with self.db.transaction(quiet=True) as conn:
+        async with self.db.transaction(quiet=True, direct=True) as conn:
             await queue_store.finish_inbox_activity(
                 conn, activity_id, "failed" if final else "pending", reason[:500], now + delay
             )
@@ -398,7 +398,7 @@ class Arrivals:
 
     async def _commit(self, rows: list[ArrivalRow]) -> set[str]:
         hosts = {canonical_host(actor) for _, actor, _, _ in rows}
-        async with self.db.transaction(quiet=True) as conn:
+        async with self.db.transaction(quiet=True, direct=True) as conn:
             new = await queue_store.insert_inbox_activities(conn, rows, self.clock())
             await queue_store.clear_hosts_failures(conn, hosts)
         return new

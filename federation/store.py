@@ -82,7 +82,7 @@ async def remote_actors_by_id(
         return {}
     sql = f"SELECT * FROM remote_actors WHERE id IN ({', '.join('?' * len(ids))})"
     if isinstance(db, Database):
-        rows = await db.fetchall(sql, ids)
+        rows = db.lookup(sql, ids)
     else:
         rows = list(await db.execute_fetchall(sql, ids))
     return {row["id"]: RemoteActorRow(**dict(row)) for row in rows}
@@ -451,7 +451,7 @@ async def get_remote_key_and_owner(
     db: Database, key_id: str
 ) -> tuple[RemoteKey, RemoteActorRow | None] | None:
     """Return a cached remote key by its own id and its cached owner, in one query."""
-    row = await db.fetchone(
+    row = db.lookup_one(
         "SELECT k.id AS key_id_, k.actor_id AS key_actor_, k.public_key_pem AS key_pem_, a.* "
         "FROM remote_keys k LEFT JOIN remote_actors a ON a.id = k.actor_id WHERE k.id = ?",
         (key_id,),
@@ -472,7 +472,7 @@ async def remote_keys_and_owners(
     if not key_ids:
         return {}
     marks = ", ".join("?" * len(key_ids))
-    rows = await db.fetchall(
+    rows = db.lookup(
         "SELECT k.id AS key_id_, k.actor_id AS key_actor_, k.public_key_pem AS key_pem_, a.* "
         "FROM remote_keys k LEFT JOIN remote_actors a ON a.id = k.actor_id "
         f"WHERE k.id IN ({marks})",

@@ -23,14 +23,14 @@ def read_setting_at_once(path: Path, key: str) -> str | None:
 
 
 async def get_setting(db: Database, key: str) -> str | None:
-    row = await db.fetchone("SELECT value FROM settings WHERE key = ?", (key,))
+    row = db.lookup_one("SELECT value FROM settings WHERE key = ?", (key,))
     return row["value"] if row else None
 
 
 async def get_settings(db: Database, keys: Sequence[str]) -> dict[str, str]:
     """Read several settings in one query; missing ones are left out."""
     marks = ", ".join("?" for _ in keys)
-    rows = await db.fetchall(f"SELECT key, value FROM settings WHERE key IN ({marks})", keys)
+    rows = db.lookup(f"SELECT key, value FROM settings WHERE key IN ({marks})", keys)
     return {row["key"]: row["value"] for row in rows}
 
 

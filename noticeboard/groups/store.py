@@ -141,7 +141,7 @@ async def posts_of_object(conn: aiosqlite.Connection, object_id: str) -> list[Ro
 
 async def groups_showing(db: Database, object_id: str) -> list[int]:
     """The groups in which a post is shown (a reply to it belongs to the same thread)."""
-    rows = await db.fetchall(
+    rows = db.lookup(
         "SELECT group_id FROM group_posts WHERE object_id = ? AND state = 'shown'", (object_id,)
     )
     return [r["group_id"] for r in rows]

@@ -113,7 +113,7 @@ async def upsert_remote_post(
 
 
 async def get_remote_post(db: Database, post_id: str) -> Row | None:
-    return await db.fetchone("SELECT * FROM remote_posts WHERE id = ?", (post_id,))
+    return db.lookup_one("SELECT * FROM remote_posts WHERE id = ?", (post_id,))
 
 
 async def mark_remote_post_deleted(

@@ -125,7 +125,7 @@ async def set_notice_pinned(conn: aiosqlite.Connection, notice_id: int, pinned: 
 
 
 async def get_notice_by_id(db: Database, notice_id: int) -> Row | None:
-    return await db.fetchone("SELECT * FROM notices WHERE id = ? AND deleted IS NULL", (notice_id,))
+    return db.lookup_one("SELECT * FROM notices WHERE id = ? AND deleted IS NULL", (notice_id,))
 
 
 async def list_notices(
