@@ -119,24 +119,33 @@ async def pyload(
     seconds: float | None = None,
     stop: asyncio.Event | None = None,
     per_address: int = 0,
+    rate: float | None = None,
 ) -> LoadResult:
     """Send requests on `connections` keep-alive connections until `seconds` pass, `stop` is
     set or `requests` runs out. With `per_address`, each connection comes from a fresh
-    loopback address after that many requests."""
+    loopback address after that many requests.
+
+    Without `rate`, each connection sends its next request as soon as it has the answer (a
+    closed loop: a faster server is asked more). With `rate`, requests per second over all
+    connections, each request is due at a fixed time, and its latency counts from then: a
+    server that stalls is charged for the requests that waited, not only the one it held."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     errors = 0
     deadline = time.perf_counter() + seconds if seconds else float("inf")
     addresses = ADDRESSES
+    interval = connections / rate if rate else 0.0
+    first = time.perf_counter()
 
     async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         local = (next(addresses), 0) if per_address else None
         return await asyncio.open_connection(host, port, local_addr=local)
 
-    async def worker() -> None:
+    async def worker(number: int) -> None:
         nonlocal errors
         reader, writer = await connect()
         sent = 0
+        due = first + number * interval / connections  # the connections take turns
         try:
             while time.perf_counter() < deadline and not (stop and stop.is_set()):
                 request = next(requests, None)
@@ -146,7 +155,11 @@ async def pyload(
                     writer.close()
                     reader, writer = await connect()
                     sent = 0
-                started = time.perf_counter()
+                if rate:
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                    started, due = due, due + interval
+                else:
+                    started = time.perf_counter()
                 try:
                     writer.write(request)
                     status = await _read_response(reader)
@@ -165,7 +178,7 @@ async def pyload(
             writer.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(connections)))
+    await asyncio.gather(*(worker(number) for number in range(connections)))
     elapsed = time.perf_counter() - started
     return LoadResult(
         requests=len(latencies),

@@ -35,6 +35,12 @@ KEY_PORT = 18733
 FIRST_SINK = 18800
 SINKS = 200
 FOLLOWERS_PER_SINK = 10
+# Home pages asked for per second while a notice goes out, on 10 connections, the same for
+# the board and the baseline. A fixed rate, not a closed loop: with connections that ask again
+# as soon as they are answered, the faster page server serves more pages meanwhile and so
+# takes more of its process from the fan-out; the comparison would measure page speed.
+# 200 pages a second is far more than a neighbourhood board's readers ask for.
+PAGE_RATE = 200
 BASE_URL = f"http://{HOST}:{BOARD_PORT}"
 ACTOR = f"{BASE_URL}/users/{seed.USERNAME}"
 PASSWORD = "bench-Passw0rd!"
@@ -408,7 +414,8 @@ class Run:
             target += f" (stalled: {missing} undelivered)"
         self.add("fan-out 2,000 followers / 200 servers", "s", seconds, target,
                  lambda b, r: not stalled and r is not None and r <= 1 / 0.6)  # fmt: skip
-        self.add("home page during fan-out c10", "p99 ms", p99, "< 100 ms", lambda b, r: b < 100)
+        self.add(f"home page during fan-out {PAGE_RATE}/s", "p99 ms", p99, "< 100 ms",
+                 lambda b, r: b < 100)  # fmt: skip
         self.add("RSS peak during fan-out", "MB", rss, "≤ 100 MB", lambda b, r: b <= 100)
 
     def bare_fanout(self, number: int, inbox_file: Path) -> tuple[float, float, float]:
@@ -452,7 +459,7 @@ class Run:
         stop = asyncio.Event()
         request = load.get_request(f"{HOST}:{page_port}", "/")
         pages = asyncio.create_task(
-            load.pyload(HOST, page_port, itertools.repeat(request), 10, stop=stop)
+            load.pyload(HOST, page_port, itertools.repeat(request), 10, stop=stop, rate=PAGE_RATE)
         )
         await asyncio.sleep(0.2)
         peak = sender.memory()

@@ -5,6 +5,7 @@ same database."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 import sqlite3
@@ -13,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench import bare, figures, seed
+from bench import bare, figures, load, seed
 from noticeboard.app import create_app
 from noticeboard.config import load_config
 
@@ -113,3 +114,38 @@ def test_the_inbox_benchmark_stores_and_processes_every_activity(
     for phase in ("bare receipt", "board receipt", "board processing", "loop running"):
         assert re.search(rf"{phase}.*: \d+\.\d+ ms CPU each", printed), printed
     assert inbox.RESULTS["backlog after the load (s)"][0] < 30
+
+
+async def slow_pages(delay: float) -> asyncio.Server:
+    """An HTTP server on 127.0.0.1 that answers every GET after `delay` seconds, one at a
+    time per connection."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                await asyncio.sleep(delay)
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    return await asyncio.start_server(serve, "127.0.0.1", 0)
+
+
+def test_a_load_at_a_fixed_rate_asks_that_often_and_charges_waiting_to_the_server() -> None:
+    async def measure(delay: float, rate: float | None) -> load.LoadResult:
+        async with await slow_pages(delay) as server:
+            port = server.sockets[0].getsockname()[1]
+            request = load.get_request(f"127.0.0.1:{port}", "/")
+            requests = itertools.repeat(request)
+            return await load.pyload("127.0.0.1", port, requests, 2, seconds=1.0, rate=rate)
+
+    quick = asyncio.run(measure(0.0, rate=40))
+    assert 30 <= quick.requests <= 42  # 40 a second for one second, not as many as answered
+    # A server needing 100 ms per page, asked for 40 a second on 2 connections, falls behind:
+    # the requests wait longer and longer, and their latency counts from when they were due.
+    behind = asyncio.run(measure(0.1, rate=40))
+    closed = asyncio.run(measure(0.1, rate=None))
+    assert closed.p99_ms < 150
+    assert behind.p99_ms > 300
