@@ -31,14 +31,16 @@ class Blocks:
         self.db = db
         self.own_host = own_host
         self._inbound = SharedRead(self._lists)
+        self._outbound = SharedRead(self._lists)
 
     async def is_blocked(self, host: str) -> bool:
         """Tell whether a canonical host is refused."""
         return await self.any_blocked([host])
 
     async def any_blocked(self, hosts: Iterable[str]) -> bool:
-        """Tell whether any of the hosts is refused, with one look at the lists."""
-        return self._refused(list(hosts), await store.block_lists(self.db, []))
+        """Tell whether any of the hosts is refused, with one look at the lists (shared by
+        concurrent callers, as the delivery worker's tasks for many hosts are)."""
+        return self._refused(list(hosts), await self._outbound.get())
 
     async def refuses(self, hosts: Iterable[str], actor_ids: Iterable[str]) -> bool:
         """Tell whether any host is refused or any of the ids is a blocked account; one read

@@ -160,7 +160,7 @@ async def list_due_deliveries(
     """List pending deliveries whose time has come, oldest first."""
     marks = ", ".join("?" for _ in skip_hosts)
     skip = f"AND d.host NOT IN ({marks})" if skip_hosts else ""
-    rows = await db.fetchall(
+    rows = db.lookup(
         "SELECT d.id, d.activity_id, d.inbox, d.host, d.attempts, o.actor, "
         "u.host IS NOT NULL AS host_unavailable "
         "FROM deliveries d JOIN outbox_activities o ON o.id = d.activity_id "
@@ -177,7 +177,7 @@ async def get_outbox_bodies(db: Database, activity_ids: Sequence[str]) -> dict[s
     if not activity_ids:
         return {}
     marks = ", ".join("?" * len(activity_ids))
-    rows = await db.fetchall(
+    rows = db.lookup(
         f"SELECT id, body FROM outbox_activities WHERE id IN ({marks})", tuple(activity_ids)
     )
     return {row["id"]: row["body"] for row in rows}

@@ -317,7 +317,7 @@ async def list_blocked_actors(db: Database) -> list[Row]:
 
 async def blocked_actor_ids(db: Database) -> list[str]:
     """Return the ids of all blocked accounts."""
-    return [row["actor_id"] for row in await db.fetchall("SELECT actor_id FROM blocked_actors")]
+    return [row["actor_id"] for row in db.lookup("SELECT actor_id FROM blocked_actors")]
 
 
 async def any_actor_blocked(db: Database, actor_ids: Sequence[str]) -> bool:

@@ -80,7 +80,7 @@ async def groups_by_actor(db: Database, actor_ids: list[str]) -> list[Row]:
 
 
 async def list_groups(db: Database) -> list[Row]:
-    return await db.fetchall("SELECT * FROM groups ORDER BY name COLLATE NOCASE, id")
+    return db.lookup("SELECT * FROM groups ORDER BY name COLLATE NOCASE, id")
 
 
 async def is_group_picture(db: Database, file: str) -> bool:

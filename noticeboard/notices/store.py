@@ -146,12 +146,12 @@ async def list_notices(
         sql += " AND kind = ?"
         params.append(kind)
     sql += " ORDER BY published DESC, id DESC LIMIT ?"
-    return await db.fetchall(sql, (*params, limit))
+    return db.lookup(sql, (*params, limit))
 
 
 async def list_pinned_notices(db: Database, now: datetime) -> list[Row]:
     """Pinned notices still valid, newest first (shown above the others and in `featured`)."""
-    return await db.fetchall(
+    return db.lookup(
         "SELECT * FROM notices WHERE deleted IS NULL AND pinned = 1 AND expired IS NULL "
         "AND (valid_until IS NULL OR valid_until > ?) ORDER BY published DESC",
         (to_db_time(now),),
@@ -280,7 +280,7 @@ async def list_images(db: Database, notice_ids: Sequence[int]) -> dict[int, list
     if not notice_ids:
         return {}
     marks = ", ".join("?" for _ in notice_ids)
-    rows = await db.fetchall(
+    rows = db.lookup(
         "SELECT i.*, (SELECT group_concat(v.variant || ' ' || v.width || ' ' || v.height, ',') "
         "FROM notice_image_variants v WHERE v.file = i.file) AS variants "
         f"FROM notice_images i WHERE i.notice_id IN ({marks}) ORDER BY i.notice_id, i.position",
@@ -359,7 +359,7 @@ async def translation_languages(db: Database, notice_ids: Sequence[int]) -> dict
     if not notice_ids:
         return {}
     marks = ", ".join("?" for _ in notice_ids)
-    rows = await db.fetchall(
+    rows = db.lookup(
         f"SELECT notice_id, lang FROM notice_translations WHERE notice_id IN ({marks}) "
         "ORDER BY notice_id, lang",
         tuple(notice_ids),

@@ -62,7 +62,7 @@ async def count_replies(
     if not notice_ids:
         return {}
     marks = ", ".join("?" * len(notice_ids))
-    rows = await db.fetchall(
+    rows = db.lookup(
         f"SELECT p.notice_id, count(*) AS n FROM remote_posts p WHERE p.notice_id IN ({marks}) "
         f"AND p.role = 'reply' AND {_visible(hidden_actors)} GROUP BY p.notice_id",
         (*notice_ids, *hidden_actors),
@@ -147,7 +147,7 @@ async def count_reactions(
         return {}
     marks = ", ".join("?" * len(notice_ids))
     hidden = ", ".join("?" * len(hidden_actors))
-    rows = await db.fetchall(
+    rows = db.lookup(
         f"SELECT notice_id, type, count(*) AS n FROM reactions WHERE notice_id IN ({marks}) "
         f"AND actor NOT IN ({hidden}) GROUP BY notice_id, type",
         (*notice_ids, *hidden_actors),

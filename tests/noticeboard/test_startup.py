@@ -23,6 +23,7 @@ from noticeboard.i18n import make_environment
 from noticeboard.state import BoardNotInitialised, open_state
 from noticeboard.web.rendering import TEMPLATES_DIR
 from noticeboard.web.templatecache import fingerprint, use_template_cache
+from tests.noticeboard.boards import INSTANCE
 
 LAZY = ("lxml", "feedgen", "icalendar", "PIL", "blurhash", "weasyprint", "segno", "markdown_it")
 LAZY_MAIL = ("aiosmtplib",)  # only a board with [mail] sends mail
@@ -217,3 +218,37 @@ def test_startup__the_started_server_sets_its_start_up_objects_aside_from_collec
     finally:
         gc.unfreeze()
         sock.close()
+
+
+@pytest.mark.anyio
+async def test_startup__a_running_board_gets_ready_for_its_first_delivery_in_the_background(
+    make_board: Any,
+) -> None:
+    running = make_board(start=False)
+    code = (
+        "import asyncio, json, sys, time\n"
+        "from noticeboard import app as app_module\n"
+        "from noticeboard.config import load_config\n"
+        f"config = load_config({str(INSTANCE)!r}, environ={running.env_overrides!r})\n"
+        "app_module.GET_READY_AFTER = 0.2\n"
+        "app = app_module.create_app(config, workers=True)\n"
+        "async def main():\n"
+        "    async with app.router.lifespan_context(app):\n"
+        "        keys = app.state.runtime.state.keys.signing\n"
+        "        at_start = (keys.parsed(), 'bleach' in sys.modules)\n"
+        "        deadline = time.monotonic() + 20\n"
+        "        while len(keys.parsed()) < len(keys) and time.monotonic() < deadline:\n"
+        "            await asyncio.sleep(0.05)\n"
+        "        await asyncio.sleep(0.1)\n"
+        "        print(json.dumps([at_start, sorted(keys.parsed()), len(keys)]))\n"
+        "asyncio.run(main())\n"
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    figures, modules = out.stdout.splitlines()[-2:]
+    at_start, parsed, total = json.loads(figures)
+    assert at_start == [[], False]  # nothing of this was done before the board was up
+    assert len(parsed) == total == 2
+    assert {"bleach", "markdown_it"} <= set(json.loads(modules))
