@@ -179,10 +179,16 @@ class Meter:
 
 
 async def trace(db: Any) -> list[str]:
-    """Record every statement both connections of the board's database run."""
+    """Record every statement the board's database runs (lookups' `PRAGMA data_version`
+    left out: it is no statement of the inbox)."""
     statements: list[str] = []
-    for conn in (db._write, db.reader):
-        await conn.set_trace_callback(statements.append)
+
+    def record(sql: str) -> None:
+        if not sql.startswith("PRAGMA data_version"):
+            statements.append(sql)
+
+    await db._write.set_trace_callback(record)
+    await db.trace_reads(record)
     return statements
 
 

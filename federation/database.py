@@ -191,6 +191,12 @@ class Database:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
+    async def trace_reads(self, callback: Callable[[str], object] | None) -> None:
+        """Pass every statement of both reading connections to `callback`; None stops."""
+        await self.reader.set_trace_callback(cast(Any, callback))  # None stops, as in sqlite3
+        if self._watch is not None:
+            self._watch.set_trace_callback(callback)
+
     def lookup(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a read that finds its few rows through an index, at once on the event loop's
         thread: it saves the hop to aiosqlite's thread, which costs more than such a read.

@@ -48,11 +48,11 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 async def plans_of(db: Database, read: Callable[[], Awaitable[Any]]) -> list[list[str]]:
     """The query plan of every statement `read` runs."""
     statements: list[str] = []
-    await db.reader.set_trace_callback(statements.append)
+    await db.trace_reads(statements.append)
     try:
         await read()
     finally:
-        await db.reader.set_trace_callback(None)
+        await db.trace_reads(None)
     with closing(sqlite3.connect(db.path)) as conn:
         return [
             [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
