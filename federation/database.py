@@ -82,7 +82,8 @@ class _Connection(aiosqlite.Connection):
 
 
 class Database:
-    """One writing connection behind a lock and one reading connection (WAL snapshots).
+    """One writing connection behind a lock, one reading connection (WAL snapshots), and a
+    read-only one used on the event loop's thread (`version()`, `lookup`).
 
     `version()` tells readers that keep something derived from the data (a rendered page)
     whether it may have changed: it moves with every commit, by this process or another one,
@@ -100,7 +101,8 @@ class Database:
         self._quiet_commit = False  # a quiet transaction's COMMIT is under way
 
     async def connect(self) -> None:
-        """Open both connections with WAL, a busy timeout and foreign keys on."""
+        """Open the writing and reading connections with WAL, a busy timeout and foreign keys
+        on, and the read-only one."""
         self._write = await _open(self.path)
         self._read = await _open(self.path)
         # A third connection, used on the event loop's thread: its data_version changes with
