@@ -16,7 +16,6 @@ from federation.guard import FetchError
 from federation.hosts import HostError, canonical_host
 from federation.keys import load_public_key
 from federation.multikey import MultikeyError, multikey_to_pem
-from federation.shared_reads import SharedRead
 from federation.store import RemoteActorRow, RemoteKey
 from federation.vocab import ACTOR_TYPES, Json, as_list, get_id, get_type
 
@@ -184,7 +183,6 @@ class ActorResolver:
 
     def __post_init__(self) -> None:
         self._last_refresh: dict[str, datetime] = {}
-        self._key_reads = SharedRead(self._read_keys)
 
     async def get(self, actor_id: str, *, refresh: bool = False) -> RemoteActorRow:
         """Return an actor from the cache, fetching it when missing, stale or asked to."""
@@ -207,19 +205,13 @@ class ActorResolver:
         return await self._cached_key(key_id) or await self._resolve_key(key_id)
 
     async def _cached_key(self, key_id: str) -> KeyOwner | None:
-        # Concurrent requests share one read of the keys they were signed with.
-        found = (await self._key_reads.get((key_id,))).get(key_id)
+        found = await store.get_remote_key_and_owner(self.db, key_id)
         if found is not None:
             key, actor = found
             return KeyOwner(actor, (key,)) if actor else None
         actor = await store.get_remote_actor(self.db, key_id)
         keys = await store.list_remote_keys(self.db, key_id) if actor else []
         return KeyOwner(actor, tuple(keys)) if actor and keys else None
-
-    async def _read_keys(
-        self, key_ids: frozenset[str]
-    ) -> dict[str, tuple[RemoteKey, RemoteActorRow | None]]:
-        return await store.remote_keys_and_owners(self.db, sorted(key_ids))
 
     async def refresh_key(self, key_id: str, actor_id: str) -> KeyOwner | None:
         """Re-fetch a key once per interval after a failed verification (key rotation)."""

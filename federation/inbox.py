@@ -312,9 +312,9 @@ class Inbox:
         actor_id: str,
         activity: Json,
         attempts: int,
-        sender: RemoteActorRow | None = None,
-        batch: dict[Hashable, object] | None = None,
-        unmarked: list[tuple[str, datetime]] | None = None,
+        sender: RemoteActorRow | None,
+        batch: dict[Hashable, object],
+        unmarked: list[tuple[str, datetime]],
     ) -> None:
         now = self.clock()
         handler = self._handlers.get(get_type(activity) or "")
@@ -323,16 +323,11 @@ class Inbox:
             # A deleted actor must not need a fetch.
             actor = sender or await self.resolver.cached(actor_id)
             actor = actor or await self.resolver.get(actor_id)
-            ctx = InboxContext(activity, actor, self.db, self.resolver, now)
-            if batch is not None:
-                ctx.batch = batch
+            ctx = InboxContext(activity, actor, self.db, self.resolver, now, batch=batch)
             if handler:
                 await handler(ctx)
-            if not ctx.committed and unmarked is not None:
+            if not ctx.committed:
                 unmarked.append((activity_id, now))
-            elif not ctx.committed:
-                async with self.db.transaction(quiet=True, direct=True) as conn:
-                    await _mark_done(conn, activity_id, now)
         except Exception as exc:  # persisted for retry and shown to admins
             if ctx is not None and ctx.committed:
                 log.exception("handler of %s failed after committing", activity_id)

@@ -465,31 +465,6 @@ async def get_remote_key_and_owner(
     return key, RemoteActorRow(**actor)
 
 
-async def remote_keys_and_owners(
-    db: Database, key_ids: Sequence[str]
-) -> dict[str, tuple[RemoteKey, RemoteActorRow | None]]:
-    """Return cached remote keys by their own ids, each with its cached owner, in one query."""
-    if not key_ids:
-        return {}
-    marks = ", ".join("?" * len(key_ids))
-    rows = db.lookup(
-        "SELECT k.id AS key_id_, k.actor_id AS key_actor_, k.public_key_pem AS key_pem_, a.* "
-        "FROM remote_keys k LEFT JOIN remote_actors a ON a.id = k.actor_id "
-        f"WHERE k.id IN ({marks})",
-        tuple(key_ids),
-    )
-    found: dict[str, tuple[RemoteKey, RemoteActorRow | None]] = {}
-    for row in rows:
-        key = RemoteKey(row["key_id_"], row["key_actor_"], row["key_pem_"])
-        actor = None
-        if row["id"] is not None:
-            actor = RemoteActorRow(
-                **{name: row[name] for name in RemoteActorRow.__dataclass_fields__}
-            )
-        found[key.id] = (key, actor)
-    return found
-
-
 async def list_remote_keys(db: Database, actor_id: str) -> list[RemoteKey]:
     """Return every cached key of a remote actor."""
     rows = await db.fetchall(

@@ -14,7 +14,7 @@ from federation import store as fedstore
 from federation.inbox import InboxContext
 from federation.vocab import Json
 from noticeboard.network import store as network_store
-from noticeboard.network.sharing import store_post
+from noticeboard.network.sharing import StoredPost, store_post
 from noticeboard.notices import poll_store
 from noticeboard.notices import store as notices_store
 from noticeboard.notices.text import plain_summary
@@ -192,4 +192,4 @@ async def _post_summary(conn: aiosqlite.Connection, post_id: str) -> str:
     post = await network_store.post_in(conn, post_id)
     if post is None:
         return post_id
-    return plain_summary(post["name"] or post["content_html"]) or post_id
+    return StoredPost(post["name"], post["content_html"]).summary() or post_id

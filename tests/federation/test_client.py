@@ -980,16 +980,29 @@ class ClosingServer:
             writer.close()
 
 
+async def post_to_closing_server(
+    harness: Harness, server: ClosingServer, *bodies: bytes
+) -> list[int | FetchError]:
+    """POST each body to the server's inbox with one client: the status, or the failure."""
+    outcomes: list[int | FetchError] = []
+    async with server.running():
+        url = f"http://127.0.0.1:{server.port}/inbox"
+        async with harness.client(allow_private={f"127.0.0.1:{server.port}"}) as client:
+            for body in bodies:
+                try:
+                    outcomes.append((await client.post(url, body)).status)
+                except FetchError as exc:
+                    outcomes.append(exc)
+    return outcomes
+
+
 @pytest.mark.anyio
 async def test_post__sends_again_on_a_new_connection_when_a_kept_one_was_closed(
     harness: Harness,
 ) -> None:
-    async with ClosingServer(answered=1).running() as server:
-        url = f"http://127.0.0.1:{server.port}/inbox"
-        async with harness.client(allow_private={f"127.0.0.1:{server.port}"}) as client:
-            first = await client.post(url, b'{"type": "Accept"}')
-            second = await client.post(url, b'{"type": "Create"}')
-    assert (first.status, second.status) == (202, 202)
+    server = ClosingServer(answered=1)
+    outcomes = await post_to_closing_server(harness, server, b'{"type": "A"}', b'{"type": "B"}')
+    assert outcomes == [202, 202]
     # The second delivery went out on the kept connection, was dropped, and went again.
     assert (server.connections, server.requests) == (2, 3)
 
@@ -998,10 +1011,7 @@ async def test_post__sends_again_on_a_new_connection_when_a_kept_one_was_closed(
 async def test_post__gives_up_after_one_more_try_when_the_server_always_closes(
     harness: Harness,
 ) -> None:
-    async with ClosingServer(answered=0).running() as server:
-        url = f"http://127.0.0.1:{server.port}/inbox"
-        async with harness.client(allow_private={f"127.0.0.1:{server.port}"}) as client:
-            with pytest.raises(FetchError) as caught:
-                await client.post(url, b"{}")
-    assert "failed" in caught.value.reason
+    server = ClosingServer(answered=0)
+    (outcome,) = await post_to_closing_server(harness, server, b"{}")
+    assert isinstance(outcome, FetchError) and "failed" in outcome.reason
     assert (server.connections, server.requests) == (2, 2)
