@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -17,6 +18,9 @@ Row = aiosqlite.Row
 Record = Row | Mapping[str, Any]  # a stored row, or a mapping built from rows of two stores
 
 MIGRATION_DIR = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process's lock
+CHECKPOINT_AFTER = 200  # commits between two checkpoints of the write-ahead log
+log = logging.getLogger("federation.database")
 T = TypeVar("T")
 
 
@@ -99,11 +103,17 @@ class Database:
         self._version = 0
         self._seen = -1  # SQLite's data_version when version() last looked
         self._quiet_commit = False  # a quiet transaction's COMMIT is under way
+        self._commits = 0  # since the last checkpoint
+        self._checkpoint: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         """Open the writing and reading connections with WAL, a busy timeout and foreign keys
         on, and the read-only one."""
         self._write = await _open(self.path)
+        # The writer never waits for a lock by itself (see `_begin`) and leaves checkpoints to
+        # `_after_commit`.
+        await self._write.execute("PRAGMA busy_timeout=0")
+        await self._write.execute("PRAGMA wal_autocheckpoint=0")
         self._read = await _open(self.path)
         # A third connection, used on the event loop's thread: its data_version changes with
         # every commit of any other connection (asking costs microseconds and no disk access),
@@ -113,7 +123,9 @@ class Database:
         self._watch.execute("PRAGMA query_only=ON")
 
     async def close(self) -> None:
-        """Close the connections."""
+        """Close the connections (closing the last one checkpoints the log)."""
+        if self._checkpoint is not None:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
         for conn in (self._read, self._write):
             if conn is not None:
                 await conn.close()
@@ -156,33 +168,69 @@ class Database:
         A `quiet` transaction writes only bookkeeping that derived readers never show (how a
         delivery went, an activity received but not yet processed): `version()` stays.
 
-        A `direct` transaction runs its statements at once on the event loop's thread; only
-        BEGIN (which may wait for another process's lock) and COMMIT (which may checkpoint and
-        sync the file) go to aiosqlite's thread. For short units of work by key, as the
-        inbox's and the delivery worker's: a long statement would stall every request."""
-        if self._write is None:
+        A `direct` transaction runs at once on the event loop's thread, BEGIN and COMMIT
+        included; only a BEGIN that finds another process writing waits for it in aiosqlite's
+        thread. For short units of work by key, as the inbox's and the delivery worker's: a
+        long statement would stall every request. No commit checkpoints the log (which may
+        sync the file); `_after_commit` has another connection do it in its own thread."""
+        write = self._write
+        if write is None:
             raise RuntimeError("database is not connected")
         async with self._lock:
-            await self._write.execute("BEGIN IMMEDIATE")
+            await self._begin(write, direct)
             # Nobody else can commit while this transaction holds the write lock.
             unchanged = quiet and self._watch is not None and self._data_version() == self._seen
-            self._write.direct = direct
+            write.direct = direct
             try:
-                yield self._write
+                yield write
             except BaseException:
-                self._write.direct = False
-                await self._write.rollback()
+                write.direct = False
+                await write.rollback()
                 raise
-            self._write.direct = False
-            # The commit ends in aiosqlite's thread; until this coroutine resumes, readers
-            # must not take its change for a loud one. Nobody else can commit meanwhile.
+            # A commit in aiosqlite's thread ends before this coroutine resumes; until then,
+            # readers must not take its change for a loud one. Nobody else can commit meanwhile.
             self._quiet_commit = unchanged
             try:
-                await self._write.commit()
+                await write.commit()
             finally:
+                write.direct = False
                 self._quiet_commit = False
             if unchanged:
                 self._seen = self._data_version()
+        self._after_commit()
+
+    async def _begin(self, write: _Connection, direct: bool) -> None:
+        """BEGIN IMMEDIATE: at once if no other process writes (the writing connection does
+        not wait for a lock by itself), else waiting for it in aiosqlite's thread."""
+        if direct:
+            write.direct = True
+            try:
+                await write.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                    raise
+            finally:
+                write.direct = False
+        await write._execute(_begin_waiting, write._conn)
+
+    def _after_commit(self) -> None:
+        """Every CHECKPOINT_AFTER commits, copy the write-ahead log into the database file, as
+        SQLite's automatic checkpoint would, but on the reading connection's thread: the
+        writer neither waits for it nor holds the write lock meanwhile."""
+        self._commits += 1
+        if self._commits < CHECKPOINT_AFTER or self._checkpoint is not None:
+            return
+        self._commits = 0
+        self._checkpoint = asyncio.get_running_loop().create_task(self._run_checkpoint())
+
+    async def _run_checkpoint(self) -> None:
+        try:
+            await self.reader.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:  # the next one will copy what this one could not
+            log.exception("checkpoint of the write-ahead log failed")
+        finally:
+            self._checkpoint = None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a read-only query on the reading connection."""
@@ -263,9 +311,18 @@ async def _open(path: Path) -> _Connection:
     conn.row_factory = aiosqlite.Row
     await conn.execute("PRAGMA journal_mode=WAL")
     await conn.execute("PRAGMA synchronous=NORMAL")
-    await conn.execute("PRAGMA busy_timeout=5000")
+    await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     await conn.execute("PRAGMA foreign_keys=ON")
     return conn
+
+
+def _begin_waiting(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting up to the busy timeout for another process's write lock."""
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    finally:
+        conn.execute("PRAGMA busy_timeout=0")
 
 
 def _split_sql(script: str) -> list[str]:

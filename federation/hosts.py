@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TypeAlias
 from urllib.parse import urlsplit
@@ -83,17 +84,46 @@ def split_host_port(canonical: str) -> tuple[str, int | None]:
     return host, int(port) if sep else None
 
 
-def host_matches(host: str, domain: str) -> bool:
-    """Tell whether `host` is `domain` or one of its subdomains, for domain blocks (rule 5)."""
-    host_name, host_port = split_host_port(canonical_host(host))
-    domain_name, domain_port = split_host_port(canonical_host(domain))
-    if domain_port is not None and domain_port != host_port:
+class DomainSet:
+    """Domains, each with its subdomains, as `host_matches` sees them, answered in a few set
+    lookups per host however long the list is (blocklists of thousands of domains exist).
+    Entries that are not valid hosts match nothing."""
+
+    def __init__(self, domains: Iterable[str]) -> None:
+        self._exact: dict[str, set[int | None]] = {}  # name -> ports (None: any port)
+        self._parents: dict[str, set[int | None]] = {}  # the same, for names with subdomains
+        for domain in domains:
+            try:
+                name, port = split_host_port(canonical_host(domain))
+                literal = name.startswith("[") or parse_ip_literal(name) is not None
+            except HostError:
+                continue
+            self._exact.setdefault(name, set()).add(port)
+            if not literal:
+                self._parents.setdefault(name, set()).add(port)
+
+    def __bool__(self) -> bool:
+        return bool(self._exact)
+
+    def matches(self, host: str) -> bool:
+        """Tell whether `host` is one of the domains or a subdomain of one; an invalid host
+        matches nothing."""
+        try:
+            name, port = split_host_port(canonical_host(host))
+        except HostError:
+            return False
+        if _port_fits(self._exact.get(name), port):
+            return True
+        dot = name.find(".")
+        while dot != -1:
+            if _port_fits(self._parents.get(name[dot + 1 :]), port):
+                return True
+            dot = name.find(".", dot + 1)
         return False
-    if host_name == domain_name:
-        return True
-    if domain_name.startswith("[") or parse_ip_literal(domain_name) is not None:
-        return False
-    return host_name.endswith("." + domain_name)
+
+
+def _port_fits(ports: set[int | None] | None, port: int | None) -> bool:
+    return ports is not None and (None in ports or port in ports)
 
 
 def parse_ip_literal(host: str) -> IPAddress | None:

@@ -320,16 +320,6 @@ async def blocked_actor_ids(db: Database) -> list[str]:
     return [row["actor_id"] for row in db.lookup("SELECT actor_id FROM blocked_actors")]
 
 
-async def any_actor_blocked(db: Database, actor_ids: Sequence[str]) -> bool:
-    if not actor_ids:
-        return False
-    marks = ", ".join("?" * len(actor_ids))
-    row = await db.fetchone(
-        f"SELECT 1 FROM blocked_actors WHERE actor_id IN ({marks}) LIMIT 1", tuple(actor_ids)
-    )
-    return row is not None
-
-
 async def insert_allowed_domain(conn: aiosqlite.Connection, domain: str, now: datetime) -> bool:
     cursor = await conn.execute(
         "INSERT OR IGNORE INTO allowed_domains (domain, created) VALUES (?, ?)",
@@ -349,8 +339,8 @@ async def list_allowed_domains(db: Database) -> list[Row]:
 
 @dataclass(frozen=True)
 class BlockLists:
-    """What a block check needs, read at once: blocked domains, whether federation is limited
-    and to which domains, and which of the given accounts are blocked."""
+    """What a block check needs, read at once: blocked domains and accounts, and whether
+    federation is limited and to which domains."""
 
     blocked_domains: tuple[str, ...]
     limited: bool
@@ -358,20 +348,19 @@ class BlockLists:
     blocked_actors: frozenset[str]
 
 
-async def block_lists(db: Database, actor_ids: Sequence[str]) -> BlockLists:
-    """Read the block lists (and whether any of `actor_ids` is blocked) in one query."""
-    marks = ", ".join("?" * len(actor_ids))
-    actors = (
-        f"UNION ALL SELECT 'actor', actor_id FROM blocked_actors WHERE actor_id IN ({marks}) "
-        if actor_ids
-        else ""
-    )
+def block_generation(db: Database) -> int:
+    """The number that moves with every change of the block lists (kept by triggers)."""
+    row = db.lookup_one("SELECT n FROM block_generation WHERE id = 1")
+    return int(row["n"]) if row else 0
+
+
+async def block_lists(db: Database) -> BlockLists:
+    """Read all block lists in one query."""
     rows = await db.fetchall(
         "SELECT 'blocked' AS list, domain AS value FROM blocked_domains "
         "UNION ALL SELECT 'limited', NULL FROM federation_policy WHERE id = 1 AND limited "
         "UNION ALL SELECT 'allowed', domain FROM allowed_domains "
-        "WHERE (SELECT limited FROM federation_policy WHERE id = 1) " + actors,
-        tuple(actor_ids),
+        "UNION ALL SELECT 'actor', actor_id FROM blocked_actors"
     )
     found: dict[str, list[str]] = {"blocked": [], "limited": [], "allowed": [], "actor": []}
     for row in rows:

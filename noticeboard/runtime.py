@@ -16,13 +16,10 @@ from federation.actors import ActorResolver
 from federation.client import FederationClient
 from federation.delivery import DeliveryWorker
 from federation.inbox import Inbox
-from federation.shared_reads import SharedRead
 from noticeboard.accounts import sessions
 from noticeboard.accounts.passwords import FailureThrottle, RateLimiter
 from noticeboard.activitypub.handlers import BoardInbox
 from noticeboard.backups import service as backups
-from noticeboard.continuity import queries as continuity
-from noticeboard.continuity.queries import Continuity
 from noticeboard.groups import service as groups
 from noticeboard.mail import service as mail
 from noticeboard.mail.sender import MailSender
@@ -59,9 +56,6 @@ class Runtime:
     worker: DeliveryWorker
     renderer: Renderer
     limits: Limits
-    # Whether the board moved or closed, as the inbox asks on every request: one read serves
-    # the requests that ask at the same time.
-    continuity: SharedRead[Continuity]
     mail: MailSender | None = None  # only where the board has [mail]
 
     async def run_periodic_once(self) -> int:
@@ -128,7 +122,6 @@ def build_runtime(opened: BoardState, client: FederationClient) -> Runtime:
         worker=worker,
         renderer=Renderer(state.config, state.urls, state.clock),
         limits=Limits(inbox=RateLimiter(limit=state.config.federation.inbox_rate_limit, window=60)),
-        continuity=SharedRead(lambda _ids: continuity.status(state)),
         mail=MailSender(state.db, state.config.mail, state.clock) if state.config.mail else None,
     )
 

@@ -150,7 +150,7 @@ async def inbox(request: Request) -> Response:
     body = await _read_capped(request, MAX_BODY)
     if isinstance(body, Response):
         return body
-    if (await rt.continuity.get()).closed:
+    if (await continuity.status(rt.state)).closed:
         return _text(410, "this board has closed")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     result = await rt.inbox.receive(target, request.headers, body)

@@ -1,6 +1,7 @@
 """Statements that skip the hop to aiosqlite's thread: `Database.lookup` and `direct`
-transactions run on the event loop's thread, yet waiting for another process's lock and
-committing still happen in aiosqlite's thread, so they never stall the loop."""
+transactions run on the event loop's thread, BEGIN and COMMIT included; waiting for another
+process's lock and checkpointing the write-ahead log happen in threads, so they never stall
+the loop."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from contextlib import closing
 
 import pytest
 
+from federation import database
 from federation.database import Database
 
 pytestmark = pytest.mark.anyio
@@ -28,6 +30,19 @@ async def statement_thread(db: Database, *, direct: bool) -> int:
 async def test_direct_transaction__runs_its_statements_on_the_loop_thread(db: Database) -> None:
     assert await statement_thread(db, direct=True) == threading.get_ident()
     assert await statement_thread(db, direct=False) != threading.get_ident()
+
+
+async def test_direct_transaction__begins_and_commits_on_the_loop_thread(db: Database) -> None:
+    threads: list[tuple[str, int]] = []
+    await db._write.set_trace_callback(  # type: ignore[union-attr]
+        lambda sql: threads.append((sql.split()[0], threading.get_ident()))
+    )
+    async with db.transaction(direct=True) as conn:
+        await conn.execute(
+            "INSERT INTO blocked_domains (domain, created) VALUES ('a.example', 'x')"
+        )
+    assert [word for word, _ in threads][:: len(threads) - 1] == ["BEGIN", "COMMIT"]
+    assert {thread for _, thread in threads} == {threading.get_ident()}
 
 
 async def test_direct_transaction__commits_what_it_wrote(db: Database) -> None:
@@ -106,3 +121,33 @@ async def test_lookup__cannot_write(db: Database) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         db.lookup("INSERT INTO blocked_domains (domain, created) VALUES ('a.example', 'now')")
     assert await db.fetchall("SELECT domain FROM blocked_domains") == []
+
+
+def rows_in_database_file(db: Database) -> int:
+    """Rows of blocked_domains in the database file itself, without its write-ahead log."""
+    uri = f"file:{db.path}?immutable=1"
+    with closing(sqlite3.connect(uri, uri=True)) as conn:
+        return int(conn.execute("SELECT count(*) FROM blocked_domains").fetchone()[0])
+
+
+async def test_commits__leave_checkpoints_to_the_reading_connection(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database, "CHECKPOINT_AFTER", 3)
+    db._commits = 0
+    with closing(sqlite3.connect(db.path)) as other:  # the migrations into the file, first
+        other.execute("PRAGMA wal_checkpoint(FULL)")
+    checkpoints: list[str] = []
+    await db.reader.set_trace_callback(
+        lambda sql: checkpoints.append(sql) if "checkpoint" in sql else None
+    )
+    for number in range(3):
+        assert rows_in_database_file(db) == 0  # the rows are in the log only
+        async with db.transaction(direct=number % 2 == 0) as conn:
+            await conn.execute(
+                "INSERT INTO blocked_domains (domain, created) VALUES (?, 'x')", (f"{number}.ex",)
+            )
+    while db._checkpoint is not None:
+        await asyncio.sleep(0.01)
+    assert checkpoints == ["PRAGMA wal_checkpoint(PASSIVE)"]
+    assert rows_in_database_file(db) == 3

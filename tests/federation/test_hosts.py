@@ -6,9 +6,9 @@ import pytest
 
 from federation import hosts
 from federation.hosts import (
+    DomainSet,
     HostError,
     canonical_host,
-    host_matches,
     is_forbidden_address,
     parse_ip_literal,
 )
@@ -132,13 +132,31 @@ def test_canonical_host__remembered_answer_is_the_full_parse(value: str) -> None
         ("[::1]:8443", "[::1]", True),
     ],
 )
-def test_host_matches__covers_domain_and_subdomains(host: str, domain: str, expected: bool) -> None:
-    assert host_matches(host, domain) is expected
+def test_domain_set__covers_domain_and_subdomains(host: str, domain: str, expected: bool) -> None:
+    assert DomainSet([domain]).matches(host) is expected
+    # Among thousands of other domains, the answer is the same.
+    many = DomainSet([f"other{n}.example" for n in range(5000)] + [domain])
+    assert many.matches(host) is expected
 
 
-def test_host_matches__refuses_to_match_an_invalid_host() -> None:
-    with pytest.raises(HostError):
-        host_matches("user@spam.example", "spam.example")
+def test_domain_set__an_invalid_host_or_entry_matches_nothing() -> None:
+    assert DomainSet(["spam.example"]).matches("user@spam.example") is False
+    assert DomainSet(["user@spam.example", "spam.example"]).matches("a.spam.example") is True
+    assert not DomainSet(["user@spam.example"])
+
+
+def test_domain_set__a_port_narrows_only_its_own_entry() -> None:
+    domains = DomainSet(["spam.example:443", "spam.example:8443"])
+    assert domains.matches("a.spam.example:8443")
+    assert domains.matches("spam.example:443")
+    assert not domains.matches("spam.example")
+    assert not domains.matches("spam.example:8080")
+    assert DomainSet(["spam.example:8080", "spam.example"]).matches("x.spam.example:9000")
+
+
+def test_domain_set__an_address_covers_no_names_ending_in_it() -> None:
+    assert DomainSet(["10.0.0.1"]).matches("10.0.0.1:8443")
+    assert not DomainSet(["0.0.1"]).matches("a.0.0.1")
 
 
 @pytest.mark.parametrize(
