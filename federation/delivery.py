@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import random
+import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -33,9 +34,12 @@ DAYS_TO_UNAVAILABLE = 7
 GONE_ANSWERS_TO_DROP = 3
 # Requests to one host at once: as a sender with a few connections per host, not a crowd.
 PER_HOST_CONCURRENCY = 2
-# Requests under way at once over all hosts: enough to keep a fan-out busy, few enough that
-# the event loop still serves pages in between.
+# Lanes sending at once over all hosts (each has at most one request under way): enough to
+# keep a fan-out busy, few enough that the event loop still serves pages in between.
 MAX_IN_FLIGHT = 48
+# A host that takes longer than this (seconds) to answer waits for a place again after each
+# attempt, so slow hosts take turns with the others.
+SLOW_ANSWER = 1.0
 BATCH = 200
 # Deliveries read from the queue and not yet recorded; more wait in the database.
 MAX_HELD = 1000
@@ -259,7 +263,8 @@ class DeliveryWorker:
     """Sends due deliveries; one slow host never holds up the others.
 
     Each host gets its own task with at most `PER_HOST_CONCURRENCY` requests under way, and
-    at most `MAX_IN_FLIGHT` requests are under way over all hosts. An activity's body is read
+    at most `MAX_IN_FLIGHT` requests are under way over all hosts (a lane of a host that
+    answers promptly keeps its place for the host's next delivery). An activity's body is read
     and encoded once for all its recipients. A host is dispatched again only once every
     outcome of its previous round is committed, so no delivery is ever sent twice by one
     process; after a crash, whatever was not recorded yet is sent again."""
@@ -359,8 +364,26 @@ class DeliveryWorker:
         queue = iter(items)
 
         async def lane(refused: str | None) -> None:
-            for delivery in queue:  # the lanes share the host's deliveries
-                recorded.append(self._outcomes.add(await self._attempt(delivery, refused)))
+            # A lane keeps its place among the lanes sending for its host's next delivery
+            # while the host answers promptly: its connection stays in use, instead of being
+            # closed to make room for other hosts' pools while the lane waits for a place. A
+            # slow or unreachable host gives its place up after each attempt.
+            holding = False
+            try:
+                for delivery in queue:  # the lanes share the host's deliveries
+                    if refused is None and not holding:
+                        await self._in_flight.acquire()
+                        holding = True
+                    started = time.monotonic()
+                    outcome = await self._attempt(delivery, refused)
+                    recorded.append(self._outcomes.add(outcome))
+                    slow = time.monotonic() - started > SLOW_ANSWER
+                    if holding and (slow or outcome.status is None):
+                        self._in_flight.release()
+                        holding = False
+            finally:
+                if holding:
+                    self._in_flight.release()
 
         try:
             blocked = self.is_blocked is not None and await self.is_blocked([host])
@@ -415,8 +438,7 @@ class DeliveryWorker:
             refused = "the server has been unreachable on several days; not tried"
         else:
             try:
-                async with self._in_flight:
-                    status, retry_after = await self._post(delivery, key, body)
+                status, retry_after = await self._post(delivery, key, body)
             except BlockedAddressError as exc:
                 refused = exc.reason
             except FetchError as exc:

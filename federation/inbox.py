@@ -36,9 +36,12 @@ MAX_LIST = 1000
 # database's queue, where processing would have to wait behind every one of them.
 MAX_CHECKING = 8
 # While the processing loop runs and this many accepted activities wait for it, new requests
-# wait (at most PROCESSING_WAIT seconds) until it has taken one: under load, accepting and
-# processing take turns, so the backlog stays short and is gone soon after the load.
+# wait (at most PROCESSING_WAIT seconds) until it has worked the backlog down to RESUME_AT:
+# under load, accepting and processing take turns, so the backlog stays short and is gone soon
+# after the load. (Waking the waiting requests after every processed activity would wake them
+# all, to wait again, a hundred times over.)
 MAX_UNPROCESSED = 100
+RESUME_AT = 50
 PROCESSING_WAIT = 3.0
 UNSIGNED = "request is not signed"
 
@@ -300,7 +303,8 @@ class Inbox:
                 row["id"], row["actor"], activity, row["attempts"], sender, batch, unmarked
             )
             self._unprocessed = max(0, self._unprocessed - 1)
-            self._progress.set()
+            if self._unprocessed <= RESUME_AT:
+                self._progress.set()
         if unmarked:
             async with self.db.transaction(quiet=True, direct=True) as conn:
                 await queue_store.finish_inbox_activities(conn, unmarked)

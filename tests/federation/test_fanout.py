@@ -124,6 +124,33 @@ async def test_worker__keeps_to_the_limits_per_host_and_in_all(
     assert sink.most_at_once == 5
 
 
+class SlowHostSink(Sink):
+    """Accepts every delivery; h0.example takes 30 ms to answer, the others 1 ms."""
+
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> PostResult:
+        await asyncio.sleep(0.03 if canonical_host(url) == "h0.example" else 0.001)
+        self.posts.append((url, body))
+        return PostResult(202, {}, "")
+
+
+async def test_worker__a_slow_host_gives_up_its_place_after_each_delivery(
+    db: Database, keys: dict[str, SigningKey], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "MAX_IN_FLIGHT", 1)
+    monkeypatch.setattr(delivery, "SLOW_ANSWER", 0.02)
+    await queue(db, inboxes(2, 4))  # h0's deliveries are due first
+    sink = SlowHostSink()
+
+    assert await worker(db, sink, keys).run_once() == 8
+
+    order = [canonical_host(url) for url, _ in sink.posts]
+    # The fast host got the place after h0's first answers, and kept it for all of its own.
+    assert order.index("h1.example") < 3
+    assert order[order.index("h1.example") :][:4] == ["h1.example"] * 4
+
+
 async def test_worker__reads_at_most_max_held_deliveries_ahead(
     db: Database, keys: dict[str, SigningKey], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -220,3 +247,64 @@ async def test_enqueue__lets_the_event_loop_run_while_checking_thousands_of_inbo
     assert count == 2000
     # Without turns in between, all 2,000 checks would run in one stretch (one tick value).
     assert len(set(seen)) >= 2000 // delivery.ENQUEUE_CHUNK
+
+
+class CountingServers:
+    """Small HTTP servers on 127.0.0.1 that accept every POST (keep-alive) and count the
+    connections each one was opened."""
+
+    def __init__(self) -> None:
+        self.servers: list[asyncio.Server] = []
+        self.connections: Counter[int] = Counter()
+        self.posts = 0
+
+    async def start(self, count: int) -> list[int]:
+        for _ in range(count):
+            self.servers.append(await asyncio.start_server(self._serve, "127.0.0.1", 0))
+        return [server.sockets[0].getsockname()[1] for server in self.servers]
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections[writer.get_extra_info("sockname")[1]] += 1
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.lower().split(b"\r\n")
+                    if line.startswith(b"content-length:")
+                )
+                await reader.readexactly(length)
+                self.posts += 1
+                writer.write(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
+                await writer.drain()
+        writer.close()
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.close()
+
+
+async def test_worker__keeps_a_hosts_connections_when_it_visits_more_hosts_than_pools(
+    db: Database, keys: dict[str, SigningKey], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from federation.client import FederationClient
+
+    monkeypatch.setattr(delivery, "MAX_IN_FLIGHT", 6)
+    servers = CountingServers()
+    ports = await servers.start(30)
+    client = FederationClient(
+        user_agent="test", allow_private=[f"127.0.0.1:{port}" for port in ports], max_hosts=8
+    )
+    targets = [f"http://127.0.0.1:{port}/users/u{n}/inbox" for port in ports for n in range(6)]
+    await queue(db, targets)
+    try:
+        sender = DeliveryWorker(db, client, keys, lambda: datetime.now(UTC))
+        while await sender.run_once():
+            pass
+    finally:
+        await client.aclose()
+        servers.close()
+
+    assert servers.posts == 180
+    # Each host's deliveries go over the connections of its lanes, not one connection each.
+    assert max(servers.connections.values()) <= delivery.PER_HOST_CONCURRENCY
