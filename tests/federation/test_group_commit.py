@@ -152,6 +152,39 @@ async def test_inbox__new_requests_wait_while_processing_is_behind(
         await loop
 
 
+async def test_inbox__held_requests_go_on_once_the_backlog_is_worked_down(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_module, "MAX_UNPROCESSED", 4)
+    monkeypatch.setattr(inbox_module, "RESUME_AT", 1)
+    inbox = Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
+    steps = asyncio.Semaphore(0)
+
+    async def one_step_at_a_time(ctx: InboxContext) -> None:
+        await steps.acquire()
+
+    inbox.on("Like", one_step_at_a_time)
+    for n in range(4):
+        like = {"id": f"{ACTOR}/{n}", "type": "Like", "actor": ACTOR}
+        await inbox._store(like, ACTOR, json.dumps(like).encode())
+    loop = asyncio.create_task(inbox.run_forever())
+    unsigned = b'{"id": "%s/x", "type": "Like", "actor": "%s"}' % (ACTOR.encode(), ACTOR.encode())
+    waiting = asyncio.create_task(
+        inbox.receive("/inbox", {"content-type": "application/activity+json"}, unsigned)
+    )
+    for backlog in (3, 2):
+        steps.release()
+        await asyncio.sleep(0.05)
+        assert inbox._unprocessed == backlog
+        assert not waiting.done()  # still above RESUME_AT
+    steps.release()
+    assert (await asyncio.wait_for(waiting, 5)).status == 401
+    steps.release()
+    loop.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await loop
+
+
 async def test_inbox__a_batch_reads_what_its_handlers_share_once(db: Database) -> None:
     inbox = Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
     reads: list[str] = []
