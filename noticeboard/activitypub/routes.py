@@ -29,6 +29,7 @@ from noticeboard.pages.web import profile
 from noticeboard.participation import queries as participation
 from noticeboard.runtime import runtime
 from noticeboard.state import BoardState, created
+from noticeboard.web.pagecache import shareable
 from noticeboard.web.rendering import activity_json, jrd_json, wants_activity_json
 
 PAGE_SIZE = 20
@@ -181,11 +182,13 @@ async def outbox(request: Request) -> Response:
     state = runtime(request).state
     if not _is_board(request):
         return _text(404, "no such actor")
+    # The outbox holds public activities only: the same answer for everyone who asks, kept by
+    # the page cache until the data changes.
     if "page" not in request.query_params:
-        return _first_page_link(state.urls.outbox, await queries.count_outbox(state))
+        return shareable(_first_page_link(state.urls.outbox, await queries.count_outbox(state)))
     rows = await queries.outbox_page(state, request.query_params.get("before"), PAGE_SIZE)
     items = [{k: v for k, v in json.loads(r["body"]).items() if k != "@context"} for r in rows]
-    return _page(request, state.urls.outbox, items, [r["published"] for r in rows])
+    return shareable(_page(request, state.urls.outbox, items, [r["published"] for r in rows]))
 
 
 async def followers(request: Request) -> Response:

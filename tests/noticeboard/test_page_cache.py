@@ -176,6 +176,34 @@ def test_feeds__are_made_once_and_again_after_a_change(board: RunningBoard, path
     assert "Hoffest im Mai" in reader.get(path).text
 
 
+@pytest.mark.parametrize("query", ["", "?page=true"])
+def test_the_outbox__is_made_once_and_again_after_a_change(
+    board: RunningBoard, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    from noticeboard.activitypub import queries
+
+    reads: list[str] = []
+    for name in ("count_outbox", "outbox_page"):
+        real = getattr(queries, name)
+
+        async def counted(*args: Any, _real: Any = real, _name: str = name) -> Any:
+            reads.append(_name)
+            return await _real(*args)
+
+        monkeypatch.setattr(queries, name, counted)
+    reader = board.new_client()
+    path = f"/users/{board.config.username}/outbox{query}"
+    ap = {"Accept": "application/activity+json"}
+    first = reader.get(path, headers=ap)
+    assert first.status_code == 200 and "x-aushang-shareable" not in first.headers
+    assert reader.get(path, headers=ap).content == first.content
+    assert len(reads) == 1
+    board.publish(board.login(), "Hoffest im Mai", "Wir feiern.")
+    again = reader.get(path, headers=ap)
+    assert again.content != first.content
+    assert len(reads) == 2
+
+
 def test_kept_pages__stay_within_their_memory_budget(
     board: RunningBoard, monkeypatch: pytest.MonkeyPatch
 ) -> None:
