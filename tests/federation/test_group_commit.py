@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -183,6 +185,33 @@ async def test_inbox__held_requests_go_on_once_the_backlog_is_worked_down(
     loop.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await loop
+
+
+async def test_inbox__a_batch_gives_other_tasks_turns_of_the_loop(db: Database) -> None:
+    inbox = Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
+    ticks: list[float] = []
+
+    async def busy(ctx: InboxContext) -> None:
+        time.sleep(0.002)  # a handler whose work needs no turn of the loop
+        async with ctx.transaction() as conn:
+            await conn.execute("SELECT 1")
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.perf_counter())
+            await asyncio.sleep(0)
+
+    inbox.on("Like", busy)
+    for n in range(20):
+        like = {"id": f"{ACTOR}/{n}", "type": "Like", "actor": ACTOR}
+        await inbox._store(like, ACTOR, json.dumps(like).encode())
+    running = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    assert await inbox.process_due() == 20  # ~40 ms of handlers
+    await asyncio.sleep(0)  # the ticker's turn after the batch
+    running.cancel()
+    longest = max(later - earlier for earlier, later in itertools.pairwise(ticks))
+    assert longest < 0.02  # others ran at least every PROCESSING_SLICE (and a handler)
 
 
 async def test_inbox__a_batch_reads_what_its_handlers_share_once(db: Database) -> None:
