@@ -312,7 +312,7 @@ class Inbox:
             if self._unprocessed <= RESUME_AT:
                 self._progress.set()
             if time.perf_counter() - turn > PROCESSING_SLICE:
-                await asyncio.sleep(0)  # handlers' statements need no turn of the loop
+                await asyncio.sleep(0)  # the handlers' statements never let requests in
                 turn = time.perf_counter()
         if unmarked:
             async with self.db.transaction(quiet=True, direct=True) as conn:

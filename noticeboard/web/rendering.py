@@ -107,7 +107,10 @@ class Renderer:
             values["page_title"] = translations.gettext(title)
         html = self.env.get_template(template).render(values)
         response = HTMLResponse(html, status_code=status_code)
-        response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+        # The page depends on the cookies too (language, session): where the session
+        # middleware runs, reading the session (its flash message, above) makes it say so.
+        cookie = "" if "session" in request.scope else ", Cookie"
+        response.headers["Vary"] = f"Accept, Accept-Language{cookie}"
         if supported_language(request.query_params.get("lang")):
             response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="lax", httponly=True)
         elif _shareable(request, values):
