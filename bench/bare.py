@@ -106,16 +106,18 @@ class Bare:
     async def search(self, request: Request) -> Response:
         words = request.query_params.get("q", "").split()
         query = " ".join('"' + w.replace('"', "") + '"' for w in words)
-        rows = []
+        rows: list[aiosqlite.Row] = []
         if query:
-            rows = await self.db.execute_fetchall(
-                "SELECT n.id, n.title, n.body_html, n.published FROM notice_search s "
-                "JOIN notices n ON n.id = s.rowid WHERE notice_search MATCH ? AND "
-                "n.deleted IS NULL ORDER BY bm25(notice_search, 5.0, 1.0, 2.0), "
-                "n.published DESC LIMIT 50",
-                (query,),
+            rows = list(
+                await self.db.execute_fetchall(
+                    "SELECT n.id, n.title, n.body_html, n.published FROM notice_search s "
+                    "JOIN notices n ON n.id = s.rowid WHERE notice_search MATCH ? AND "
+                    "n.deleted IS NULL ORDER BY bm25(notice_search, 5.0, 1.0, 2.0), "
+                    "n.published DESC LIMIT 50",
+                    (query,),
+                )
             )
-        return HTMLResponse(PAGE.render(title="Suche", notices=list(rows)))
+        return HTMLResponse(PAGE.render(title="Suche", notices=rows))
 
     async def outbox(self, request: Request) -> Response:
         actor = self.base_url + ACTOR

@@ -168,7 +168,7 @@ async def measure(config: Config) -> dict[str, float]:
     try:
         seed(config.db_path, state.urls.actor)
         year = await queries.impact_report(state, YEAR)
-        assert year.figures["notices"]["total"] > 1000, year.figures
+        assert (year.figures["notices"]["total"] or 0) > 1000, year.figures
         start, end = YEAR.bounds(config.timezone)
 
         async def baseline() -> object:

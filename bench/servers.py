@@ -20,17 +20,24 @@ TICKS = os.sysconf("SC_CLK_TCK")
 class Process:
     """A child process with its output in a log file (a full pipe would stall it)."""
 
-    def __init__(self, name: str, command: list[str], log_dir: Path, **options: object) -> None:
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        log_dir: Path,
+        cwd: Path | None = None,
+        stdin: int | None = None,
+    ) -> None:
         self.name = name
         self.log = (log_dir / f"{name}.log").open("ab")
         self.proc = subprocess.Popen(  # noqa: S603 - our own commands
-            command, stdout=self.log, stderr=subprocess.STDOUT, **options
+            command, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd, stdin=stdin
         )
         self.started = time.perf_counter()
 
     @property
     def pid(self) -> int:
-        return self.proc.pid
+        return int(self.proc.pid)
 
     def cpu_seconds(self) -> float:
         """User and system CPU time the process has used so far."""
