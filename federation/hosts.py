@@ -85,25 +85,22 @@ def split_host_port(canonical: str) -> tuple[str, int | None]:
 
 
 class DomainSet:
-    """Domains, each with its subdomains, as `host_matches` sees them, answered in a few set
-    lookups per host however long the list is (blocklists of thousands of domains exist).
-    Entries that are not valid hosts match nothing."""
+    """Domains, each with its subdomains (rule 5), answered in a few set lookups per host
+    however long the list is (blocklists of thousands of domains exist). An entry with a port
+    covers only that port. Entries that are not valid hosts match nothing. An address covers
+    only itself: no valid host name ends in an IPv4 address, and an IPv6 one has no dots."""
 
     def __init__(self, domains: Iterable[str]) -> None:
-        self._exact: dict[str, set[int | None]] = {}  # name -> ports (None: any port)
-        self._parents: dict[str, set[int | None]] = {}  # the same, for names with subdomains
+        self._ports: dict[str, set[int | None]] = {}  # name -> ports (None: any port)
         for domain in domains:
             try:
                 name, port = split_host_port(canonical_host(domain))
-                literal = name.startswith("[") or parse_ip_literal(name) is not None
             except HostError:
                 continue
-            self._exact.setdefault(name, set()).add(port)
-            if not literal:
-                self._parents.setdefault(name, set()).add(port)
+            self._ports.setdefault(name, set()).add(port)
 
     def __bool__(self) -> bool:
-        return bool(self._exact)
+        return bool(self._ports)
 
     def matches(self, host: str) -> bool:
         """Tell whether `host` is one of the domains or a subdomain of one; an invalid host
@@ -112,14 +109,13 @@ class DomainSet:
             name, port = split_host_port(canonical_host(host))
         except HostError:
             return False
-        if _port_fits(self._exact.get(name), port):
-            return True
-        dot = name.find(".")
-        while dot != -1:
-            if _port_fits(self._parents.get(name[dot + 1 :]), port):
+        dot = -1
+        while True:
+            if _port_fits(self._ports.get(name[dot + 1 :]), port):
                 return True
             dot = name.find(".", dot + 1)
-        return False
+            if dot == -1:
+                return False
 
 
 def _port_fits(ports: set[int | None] | None, port: int | None) -> bool:

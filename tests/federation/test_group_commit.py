@@ -16,7 +16,7 @@ from federation import delivery, queue_store
 from federation import inbox as inbox_module
 from federation.database import Database
 from federation.delivery import Outcome, Outcomes, next_attempt
-from federation.inbox import Arrivals, Inbox, InboxContext
+from federation.inbox import Arrivals, Inbox, InboxContext, InboxResult
 from federation.store import RemoteActorRow
 
 pytestmark = pytest.mark.anyio
@@ -120,11 +120,36 @@ class Senders:
         return self.actor
 
 
+def board_inbox(db: Database) -> Inbox:
+    return Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
+
+
+async def accept(inbox: Inbox, numbers: range, kinds: list[str] | None = None) -> None:
+    """Store activities as a verified request would, not processed yet (Likes by default)."""
+    for n in numbers:
+        activity = {"id": f"{ACTOR}/{n}", "type": kinds[n] if kinds else "Like", "actor": ACTOR}
+        await inbox._store(activity, ACTOR, json.dumps(activity).encode())
+
+
+def unsigned_request(inbox: Inbox) -> asyncio.Task[InboxResult]:
+    """A request sent now, held back or checked (and refused: it is not signed)."""
+    body = b'{"id": "%s/x", "type": "Like", "actor": "%s"}' % (ACTOR.encode(), ACTOR.encode())
+    return asyncio.create_task(
+        inbox.receive("/inbox", {"content-type": "application/activity+json"}, body)
+    )
+
+
+async def stop(loop: asyncio.Task[None]) -> None:
+    loop.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await loop
+
+
 async def test_inbox__new_requests_wait_while_processing_is_behind(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(inbox_module, "MAX_UNPROCESSED", 3)
-    inbox = Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
+    inbox = board_inbox(db)
     release = asyncio.Event()
     handled: list[str] = []
 
@@ -133,14 +158,9 @@ async def test_inbox__new_requests_wait_while_processing_is_behind(
         handled.append(ctx.activity["id"])
 
     inbox.on("Like", slow)
-    for n in range(3):  # accepted, as a verified request would be, and not processed yet
-        like = {"id": f"{ACTOR}/{n}", "type": "Like", "actor": ACTOR}
-        await inbox._store(like, ACTOR, json.dumps(like).encode())
+    await accept(inbox, range(3))
     loop = asyncio.create_task(inbox.run_forever())
-    unsigned = b'{"id": "%s/x", "type": "Like", "actor": "%s"}' % (ACTOR.encode(), ACTOR.encode())
-    waiting = asyncio.create_task(
-        inbox.receive("/inbox", {"content-type": "application/activity+json"}, unsigned)
-    )
+    waiting = unsigned_request(inbox)
     await asyncio.sleep(0.2)
     assert not waiting.done()  # held back while processing is behind
 
@@ -149,9 +169,7 @@ async def test_inbox__new_requests_wait_while_processing_is_behind(
 
     assert answer.status == 401  # then checked as usual
     assert handled[:1] == [f"{ACTOR}/0"]
-    loop.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await loop
+    await stop(loop)
 
 
 async def test_inbox__held_requests_go_on_once_the_backlog_is_worked_down(
@@ -159,21 +177,16 @@ async def test_inbox__held_requests_go_on_once_the_backlog_is_worked_down(
 ) -> None:
     monkeypatch.setattr(inbox_module, "MAX_UNPROCESSED", 4)
     monkeypatch.setattr(inbox_module, "RESUME_AT", 1)
-    inbox = Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
+    inbox = board_inbox(db)
     steps = asyncio.Semaphore(0)
 
     async def one_step_at_a_time(ctx: InboxContext) -> None:
         await steps.acquire()
 
     inbox.on("Like", one_step_at_a_time)
-    for n in range(4):
-        like = {"id": f"{ACTOR}/{n}", "type": "Like", "actor": ACTOR}
-        await inbox._store(like, ACTOR, json.dumps(like).encode())
+    await accept(inbox, range(4))
     loop = asyncio.create_task(inbox.run_forever())
-    unsigned = b'{"id": "%s/x", "type": "Like", "actor": "%s"}' % (ACTOR.encode(), ACTOR.encode())
-    waiting = asyncio.create_task(
-        inbox.receive("/inbox", {"content-type": "application/activity+json"}, unsigned)
-    )
+    waiting = unsigned_request(inbox)
     for backlog in (3, 2):
         steps.release()
         await asyncio.sleep(0.05)
@@ -182,13 +195,11 @@ async def test_inbox__held_requests_go_on_once_the_backlog_is_worked_down(
     steps.release()
     assert (await asyncio.wait_for(waiting, 5)).status == 401
     steps.release()
-    loop.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await loop
+    await stop(loop)
 
 
 async def test_inbox__a_batch_gives_other_tasks_turns_of_the_loop(db: Database) -> None:
-    inbox = Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
+    inbox = board_inbox(db)
     ticks: list[float] = []
 
     async def busy(ctx: InboxContext) -> None:
@@ -202,9 +213,7 @@ async def test_inbox__a_batch_gives_other_tasks_turns_of_the_loop(db: Database) 
             await asyncio.sleep(0)
 
     inbox.on("Like", busy)
-    for n in range(20):
-        like = {"id": f"{ACTOR}/{n}", "type": "Like", "actor": ACTOR}
-        await inbox._store(like, ACTOR, json.dumps(like).encode())
+    await accept(inbox, range(20))
     running = asyncio.create_task(ticker())
     await asyncio.sleep(0)
     assert await inbox.process_due() == 20  # ~40 ms of handlers
@@ -215,7 +224,7 @@ async def test_inbox__a_batch_gives_other_tasks_turns_of_the_loop(db: Database) 
 
 
 async def test_inbox__a_batch_reads_what_its_handlers_share_once(db: Database) -> None:
-    inbox = Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
+    inbox = board_inbox(db)
     reads: list[str] = []
     seen: list[tuple[str, str]] = []
 
@@ -227,15 +236,9 @@ async def test_inbox__a_batch_reads_what_its_handlers_share_once(db: Database) -
         seen.append((ctx.activity["id"], await ctx.once("policy", read_policy)))
 
     inbox.on("Like", handler)
-
-    async def accept(numbers: range) -> None:
-        for n in numbers:
-            like = {"id": f"{ACTOR}/{n}", "type": "Like", "actor": ACTOR}
-            await inbox._store(like, ACTOR, json.dumps(like).encode())
-
-    await accept(range(3))
+    await accept(inbox, range(3))
     assert await inbox.process_due() == 3
-    await accept(range(3, 5))
+    await accept(inbox, range(3, 5))
     assert await inbox.process_due() == 2
 
     assert reads == ["policy", "policy"]  # once for each batch, not for each activity
@@ -249,7 +252,7 @@ async def test_inbox__a_batch_reads_what_its_handlers_share_once(db: Database) -
 async def test_inbox__activities_whose_handlers_write_nothing_are_done_in_one_commit(
     db: Database,
 ) -> None:
-    inbox = Inbox(db, Senders(), lambda: NOW, own_host="board.example")  # type: ignore[arg-type]
+    inbox = board_inbox(db)
     written: list[str] = []
 
     async def writes(ctx: InboxContext) -> None:
@@ -262,9 +265,7 @@ async def test_inbox__activities_whose_handlers_write_nothing_are_done_in_one_co
     inbox.on("Follow", writes)
     inbox.on("Flag", fails)
     kinds = ["Like", "Follow", "Like", "Flag", "Announce", "Like"]  # Like, Announce: no handler
-    for n, kind in enumerate(kinds):
-        activity = {"id": f"{ACTOR}/{n}", "type": kind, "actor": ACTOR}
-        await inbox._store(activity, ACTOR, json.dumps(activity).encode())
+    await accept(inbox, range(len(kinds)), kinds)
     commits = await count_commits(db)
 
     assert await inbox.process_due() == len(kinds)

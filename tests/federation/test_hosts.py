@@ -154,9 +154,12 @@ def test_domain_set__a_port_narrows_only_its_own_entry() -> None:
     assert DomainSet(["spam.example:8080", "spam.example"]).matches("x.spam.example:9000")
 
 
-def test_domain_set__an_address_covers_no_names_ending_in_it() -> None:
-    assert DomainSet(["10.0.0.1"]).matches("10.0.0.1:8443")
-    assert not DomainSet(["0.0.1"]).matches("a.0.0.1")
+def test_domain_set__an_address_covers_itself_only() -> None:
+    addresses = DomainSet(["10.0.0.1", "[::ffff:7f00:1]"])
+    assert addresses.matches("10.0.0.1:8443")
+    assert addresses.matches("[::ffff:127.0.0.1]")  # the same address, spelled otherwise
+    assert not addresses.matches("10.0.0.2")
+    assert not addresses.matches("x.10.0.0.1")  # no valid host
 
 
 @pytest.mark.parametrize(
