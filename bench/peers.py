@@ -89,10 +89,4 @@ async def main(actors_file: Path, key_port: int, first_sink: int, sinks: int) ->
 
 
 if __name__ == "__main__":
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:  # pragma: no cover - uvicorn[standard] brings it
-        pass
     asyncio.run(main(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))

@@ -28,9 +28,16 @@ def private_key_to_pem(key: PrivateKey) -> str:
 
 @functools.lru_cache(maxsize=16)
 def load_private_key(pem: str) -> PrivateKey:
-    """Load an RSA private key from PEM; parsing and checking it costs ~40-60 ms, so a process
+    """Load one of the board's own RSA private keys from PEM.
+
+    The key's mathematical check is skipped: it costs ~35 ms of CPU, during which
+    `cryptography` holds the interpreter lock, so loading the key in a thread still stalled
+    the event loop once after every start. The check guards against keys from elsewhere;
+    the board's keys are the ones `generate_private_key` made and its database kept. A process
     that opens the same board again (its command line work, tests) reuses the parsed key."""
-    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+    key = serialization.load_pem_private_key(
+        pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True
+    )
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("not an RSA private key")
     return key

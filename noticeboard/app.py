@@ -225,8 +225,8 @@ def _start_workers(rt: Runtime) -> list[asyncio.Task[None]]:
 
 async def _get_ready(rt: Runtime) -> None:
     """A moment after start, in a thread, parse the private keys and load HTML cleaning and
-    Markdown: the first delivery and the first notice or reply would otherwise do it on the
-    event loop while pages wait (~90 ms together). Start-up to the first page stays short."""
+    Markdown (~35 ms): the first delivery and the first notice or reply would otherwise do it
+    on the event loop while pages wait. Start-up to the first page stays short."""
     await asyncio.sleep(GET_READY_AFTER)
     try:
         await asyncio.to_thread(_prepare, rt)

@@ -187,7 +187,11 @@ def server_config(app: Any, limits: ServerConfig, **options: Any) -> uvicorn.Con
         "max_header_size": limits.max_header_size,
     }
     protocol = type("BoardProtocol", (GuardedProtocol,), limits_of_protocol)
-    config = uvicorn.Config(app, http=protocol, ws="none", **options)
+    # asyncio's own loop, not uvloop: libuv takes one new connection per turn of the loop, so
+    # while the board is busy, readers arriving together wait one turn each (~100 ms for the
+    # last of 20 at 8,000 pages/s) while those connected already are served again and again.
+    # asyncio lets every waiting connection in at once, for ~6 % fewer pages per second.
+    config = uvicorn.Config(app, http=protocol, ws="none", loop="asyncio", **options)
     access = logging.getLogger("uvicorn.access")  # configured by uvicorn.Config just now
     if not any(isinstance(f, RedactSecrets) for f in access.filters):
         access.addFilter(RedactSecrets())
