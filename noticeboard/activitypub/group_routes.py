@@ -14,6 +14,7 @@ from starlette.routing import Route
 from federation.database import Row
 from federation.vocab import ordered_collection
 from noticeboard.activitypub import routes as board_routes
+from noticeboard.continuity import queries as continuity
 from noticeboard.groups import objects
 from noticeboard.groups import queries as groups
 from noticeboard.groups.forms import next_meetings
@@ -42,6 +43,11 @@ async def actor(request: Request) -> Response:
     pem = await groups.public_key(state, row["actor_id"])
     if pem is None:
         return _text(404, "no such group")
+    closed = (await continuity.status(state)).closed
+    if closed is not None:
+        closing = objects.closing_group_document(row, pem)
+        delete_id = closed.group_deletes.get(row["actor_id"])
+        return await board_routes.closed_actor(state, row["actor_id"], delete_id, closing)
     return activity_json(objects.group_actor_document(row, state.urls, pem))
 
 

@@ -13,7 +13,7 @@ from starlette.routing import Route
 import noticeboard.web.convertors  # noqa: F401  (registers the 'rowid' path type)
 from federation import nodeinfo
 from federation.inbox import MAX_BODY
-from federation.vocab import context, ordered_collection, ordered_collection_page
+from federation.vocab import Json, context, ordered_collection, ordered_collection_page
 from federation.webfinger import WebFingerError, jrd, split_acct
 from noticeboard import __version__
 from noticeboard.activitypub import queries
@@ -71,6 +71,8 @@ async def webfinger(request: Request) -> Response:
         return jrd_json(jrd(f"acct:{user}@{host}", urls.instance_actor, None))
     group = await groups.group_row(state, user.lower())
     if group is not None:
+        if (await continuity.status(state)).closed:
+            return _text(410, "this board has closed")
         actor_id, page = group["actor_id"], urls.group_page(group["handle"])
         return jrd_json(jrd(f"acct:{group['handle']}@{host}", actor_id, page))
     return _text(404, "no such account")
@@ -120,12 +122,19 @@ async def actor(request: Request) -> Response:
 
 
 async def _closed_actor(state: BoardState, delete_id: str) -> Response:
-    """Gone, once the Delete of the actor reached everyone; until then the key stays readable
-    so that the Delete can be verified."""
-    if await continuity.delivering(state, delete_id):
-        pem = state.keys.public_pems[state.urls.actor]
-        return activity_json(closing_actor_document(state.config, state.urls, pem))
-    tombstone = {"@context": context(), "id": state.urls.actor, "type": "Tombstone"}
+    pem = state.keys.public_pems[state.urls.actor]
+    closing = closing_actor_document(state.config, state.urls, pem)
+    return await closed_actor(state, state.urls.actor, delete_id, closing)
+
+
+async def closed_actor(
+    state: BoardState, actor_id: str, delete_id: str | None, closing: Json
+) -> Response:
+    """A local actor of a closed board: gone once its Delete reached everyone; until then
+    `closing`, with the key, so that the Delete can be verified."""
+    if delete_id is not None and await continuity.delivering(state, delete_id):
+        return activity_json(closing)
+    tombstone = {"@context": context(), "id": actor_id, "type": "Tombstone"}
     return activity_json(tombstone, status=410)
 
 

@@ -7,7 +7,7 @@ Single values live in the board's settings table: `also_known_as` (a JSON list o
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from federation import queue_store
@@ -32,6 +32,7 @@ class Closed:
     at: str
     archive_url: str | None
     delete_id: str  # the Delete of the actor; the actor answers 410 once it is delivered
+    group_deletes: dict[str, str] = field(default_factory=dict)  # group actor → its Delete
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,18 @@ async def status_of(db: Database) -> Continuity:
     return Continuity(
         [a for a in aliases if isinstance(a, str)] if isinstance(aliases, list) else [],
         Moved(moved["actor"], moved["home"], moved.get("handle")) if _has(moved, "actor") else None,
-        Closed(closed["at"], closed.get("archive_url"), closed["delete_id"])
-        if _has(closed, "delete_id")
-        else None,
+        _closed(closed) if _has(closed, "delete_id") else None,
     )
+
+
+def _closed(value: dict[str, Any]) -> Closed:
+    groups = value.get("group_deletes")
+    group_deletes = (
+        {k: v for k, v in groups.items() if isinstance(k, str) and isinstance(v, str)}
+        if isinstance(groups, dict)
+        else {}
+    )
+    return Closed(value["at"], value.get("archive_url"), value["delete_id"], group_deletes)
 
 
 def _json(value: str | None) -> Any:
@@ -76,5 +85,12 @@ async def delivering(state: BoardState, activity_id: str) -> bool:
     return counts.get("pending", 0) > 0
 
 
-async def delivery_state(state: BoardState, activity_id: str) -> dict[str, int]:
-    return (await queue_store.delivery_counts(state.db, [activity_id])).get(activity_id, {})
+async def closing_deliveries(state: BoardState, closed: Closed) -> dict[str, int]:
+    """How many deliveries of the closing's Deletes (the board's and its groups') are in
+    each state."""
+    ids = [closed.delete_id, *closed.group_deletes.values()]
+    total: dict[str, int] = {}
+    for counts in (await queue_store.delivery_counts(state.db, ids)).values():
+        for delivery_state, n in counts.items():
+            total[delivery_state] = total.get(delivery_state, 0) + n
+    return total

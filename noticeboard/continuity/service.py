@@ -3,7 +3,7 @@
 A move works as Mastodon's account migration does: the new board names the old actor in
 `alsoKnownAs` first (`prepare_move`), then the old board sends `Move{object: old, target: new}`
 to its followers and names the new actor in `movedTo` (`move_to`). Closing sends a last
-notice and then a `Delete` of the actor (`close`).
+notice and then a `Delete` of the actor and of each group's actor (`close`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from noticeboard import audit, store
 from noticeboard.activitypub.documents import actor_document
 from noticeboard.continuity import queries
 from noticeboard.continuity.queries import ALIASES, CLOSED, MOVED
+from noticeboard.groups import store as group_store
 from noticeboard.i18n import N_, get_translations
 from noticeboard.notices import service as notices
 from noticeboard.notices.forms import NoticeDraft
@@ -101,9 +102,9 @@ async def move_to(state: BoardState, target: fedstore.RemoteActorRow) -> Result[
 
 
 async def close(state: BoardState, archive_url: str | None, message: str | None) -> Result[int]:
-    """Close the board: a last notice says where the archive lives, then the actor is
-    deleted to its followers and the accounts it follows, and both are forgotten.
-    Ok(the last notice's number)."""
+    """Close the board: a last notice says where the archive lives, then the actor and each
+    group's actor are deleted to their followers and the accounts they follow, and those are
+    forgotten. Ok(the last notice's number)."""
     status = await queries.status(state)
     if status.closed:
         return Refused(CLOSED_ALREADY)
@@ -111,26 +112,46 @@ async def close(state: BoardState, archive_url: str | None, message: str | None)
         return Refused(N_("The archive's address must start with https://."))
     draft = _last_notice(state, archive_url, message)
     now = state.clock()
-    delete_id = state.urls.new_activity()
-    delete = build_activity("Delete", delete_id, state.urls.actor, state.urls.actor, to=[PUBLIC])
-    followed = await _followed_inboxes(state)
+    groups = [row["actor_id"] for row in await group_store.list_groups(state.db)]
+    actors = [state.urls.actor, *groups]
+    followed = {actor: await _followed_inboxes(state, actor) for actor in actors}
     async with state.db.transaction() as conn:
         notice_id, _ = await notices.publish_in(state, conn, draft, None)
-        inboxes = await fedstore.follower_inboxes(conn, state.urls.actor)
-        await state.outbox.send(conn, delete, dict.fromkeys(inboxes + followed), state.clock())
-        await fedstore.forget_relationships(conn, state.urls.actor)
-        closed = {"at": now.isoformat(), "archive_url": archive_url, "delete_id": delete_id}
+        deletes = {
+            actor: await _delete_actor(state, conn, actor, inboxes)
+            for actor, inboxes in followed.items()
+        }
+        delete_id = deletes.pop(state.urls.actor)
+        closed = {
+            "at": now.isoformat(),
+            "archive_url": archive_url,
+            "delete_id": delete_id,
+            "group_deletes": deletes,
+        }
         await store.set_setting(conn, CLOSED, json.dumps(closed))
         await audit.record(conn, "board.close", archive_url or "", now)
     state.outbox.wake()
     return Ok(notice_id)
 
 
-async def _followed_inboxes(state: BoardState) -> list[str]:
-    """The accounts the board follows learn of its end too (Mastodon tells them as well)."""
-    rows = await fedstore.list_following(state.db, state.urls.actor)
+async def _followed_inboxes(state: BoardState, actor: str) -> list[str]:
+    """The accounts a local actor follows learn of its end too (Mastodon tells them as well)."""
+    rows = await fedstore.list_following(state.db, actor)
     actors = await fedstore.remote_actors_by_id(state.db, [r["actor_id"] for r in rows])
     return [a.shared_inbox or a.inbox for a in actors.values()]
+
+
+async def _delete_actor(
+    state: BoardState, conn: aiosqlite.Connection, actor: str, followed: list[str]
+) -> str:
+    """Queue the Delete of a local actor (the board or a group) to its followers and to the
+    accounts it follows, and forget both; return the Delete's id."""
+    delete_id = state.urls.new_activity()
+    delete = build_activity("Delete", delete_id, actor, actor, to=[PUBLIC])
+    inboxes = await fedstore.follower_inboxes(conn, actor)
+    await state.outbox.send(conn, delete, dict.fromkeys(inboxes + followed), state.clock())
+    await fedstore.forget_relationships(conn, actor)
+    return delete_id
 
 
 def _last_notice(state: BoardState, archive_url: str | None, message: str | None) -> NoticeDraft:

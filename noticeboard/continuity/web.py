@@ -103,7 +103,7 @@ async def continuity_page(request: Request) -> Response:
     status = await queries.status(rt.state)
     closing = None
     if status.closed:
-        closing = await queries.delivery_state(rt.state, status.closed.delete_id)
+        closing = await queries.closing_deliveries(rt.state, status.closed)
     return rt.renderer.page(
         request,
         "staff/continuity.html",

@@ -48,6 +48,20 @@ def group_actor_document(row: Row, urls: BoardUrls, public_pem: str) -> Json:
     return doc
 
 
+def closing_group_document(row: Row, public_pem: str) -> Json:
+    """What is left of a closed board's group while the group's Delete is being delivered:
+    enough to verify the Delete's signature, as for the board's own actor."""
+    actor = row["actor_id"]
+    return {
+        "@context": context(security=True),
+        "id": actor,
+        "type": "Group",
+        "preferredUsername": row["handle"],
+        "inbox": f"{actor}/inbox",
+        "publicKey": {"id": f"{actor}#main-key", "owner": actor, "publicKeyPem": public_pem},
+    }
+
+
 def _summary(row: Row) -> str:
     parts = [f"<p>{escape(p)}</p>" for p in row["summary"].split("\n\n") if p.strip()]
     return "".join(parts)

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from tests.noticeboard.boards import AP_JSON, RunningBoard, csrf_token
+from tests.noticeboard.test_groups import create_group, join
 from tests.noticeboard.test_images import jpeg_with_gps
 from tests.noticeboard.test_move import catch_up_with_the_command_line
 from tests.noticeboard.test_sharing import (
@@ -69,6 +70,39 @@ def test_close__tells_followed_partners_too_and_forgets_all_relationships(
         deletes = received(server, "/inbox", "Delete")
         assert [d["object"] for d in deletes] == [board.actor_id]
     assert board.followers() == [] and board.rows("SELECT * FROM following") == []
+
+
+def test_close__each_group_is_deleted_to_its_members_in_its_own_name_then_gone(
+    board: RunningBoard, fediverse: Fediverse
+) -> None:
+    group = create_group(board)
+    member = fediverse.actor("carla", server=fediverse.servers["other.example"])
+    join(board, member, group)
+
+    assert board.cli("close", "--yes").returncode == 0
+
+    # until the group's Delete is delivered, its key stays readable so that it can be verified,
+    # and the owners' page counts it among those still to send (sent, still to send)
+    closing = board.get_json("/groups/garten")
+    assert closing["publicKey"]["owner"] == group and "name" not in closing
+    assert closing_state(board) == [0, 1]
+    catch_up_with_the_command_line(board)  # the clock jumps: a new session
+    assert closing_state(board) == [1, 0]
+    deletes = [r for r in member.server.posts("/inbox") if r.json().get("type") == "Delete"]
+    by_group = [r for r in deletes if r.json()["actor"] == group]
+    assert [r.json()["object"] for r in by_group] == [group]
+    assert f'keyId="{group}#main-key"' in by_group[0].headers["signature"]
+    assert board.get("/groups/garten", headers={"Accept": AP_JSON}).status_code == 410
+    webfinger = f"/.well-known/webfinger?resource=acct:garten@{board.authority}"
+    assert board.get(webfinger).status_code == 410
+    assert board.rows("SELECT * FROM followers WHERE local_actor = ?", group) == []
+
+
+def closing_state(board: RunningBoard) -> list[int]:
+    """The owners' page's count of the closing's deliveries: [sent, still to send]."""
+    page = board.login().get("/staff/continuity").text
+    line = page.split('class="closing-state">')[1].split("</p>")[0]
+    return [int(n) for n in re.findall(r"\d+", line)]
 
 
 def test_close__asks_for_the_boards_name_first(board: RunningBoard) -> None:
