@@ -54,12 +54,14 @@ def answer(sock: socket.socket) -> str:
 
 def test_serving__a_burst_of_new_connections_is_let_in_within_one_turn() -> None:
     servers: list[BoardServer] = []
+    busy_now, readers_waiting = threading.Event(), threading.Event()
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
         if scope["path"] == "/busy":
-            time.sleep(0.3)  # the board works without a pause: the loop turns no further
+            busy_now.set()
+            readers_waiting.wait(10)  # the board works without a pause: the loop turns no further
         body = str(len(servers[0].server_state.connections)).encode()
         headers = [(b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -72,10 +74,12 @@ def test_serving__a_burst_of_new_connections_is_let_in_within_one_turn() -> None
         servers.append(server)
         busy = stack.enter_context(socket.create_connection(address))
         ask(busy, "/busy")
-        time.sleep(0.1)
+        assert busy_now.wait(10)
+        # the system completes each connection and keeps its request until the board takes it
         readers = [stack.enter_context(socket.create_connection(address)) for _ in range(BURST)]
         for reader in readers:
             ask(reader, "/")
+        readers_waiting.set()
         seen = [int(answer(reader)) for reader in readers]
         assert answer(busy) == "1"
 
