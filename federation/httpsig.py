@@ -41,7 +41,7 @@ from federation.signatures import (
     http_date,
     key_kind,
     merge_extra,
-    parse_http_date,
+    request_date,
     sign_bytes,
     url_parts,
     verify_bytes,
@@ -213,11 +213,9 @@ def _parse_cavage(
             lines.append((name, fields[name]))
         else:
             return SignatureError(f"signature covers {name!r} but the request has no such header")
-    date = None
-    if "date" in fields:
-        date = parse_http_date(fields["date"])
-        if date is None and "date" in covered:
-            return SignatureError("Date header is not an HTTP date")
+    date = request_date(fields, "date" in covered)
+    if isinstance(date, SignatureError):
+        return date
     return ParsedSignature(
         scheme="cavage",
         key_id=key_id,

@@ -25,7 +25,7 @@ from federation.signatures import (
     from_unix,
     http_date,
     merge_extra,
-    parse_http_date,
+    request_date,
     sign_bytes,
     url_parts,
 )
@@ -117,9 +117,9 @@ def parse(method: str, target: str, fields: dict[str, str]) -> ParsedSignature |
         return lines
     lines.append(('"@signature-params"', raw_params))
     covered = tuple(name for name, _ in lines[:-1])
-    date = parse_http_date(fields["date"]) if "date" in fields else None
-    if date is None and '"date"' in covered:
-        return SignatureError("Date header is not an HTTP date")
+    date = request_date(fields, '"date"' in covered)
+    if isinstance(date, SignatureError):
+        return date
     return ParsedSignature(
         scheme="rfc9421",
         key_id=key_id,

@@ -132,6 +132,15 @@ def parse_http_date(value: str) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
+def request_date(fields: Mapping[str, str], signed: bool) -> datetime | SignatureError | None:
+    """The request's Date header as a time (None without one, or unreadable and unsigned);
+    an error when the signature covers a Date that is no HTTP date."""
+    date = parse_http_date(fields["date"]) if "date" in fields else None
+    if date is None and signed and "date" in fields:
+        return SignatureError("Date header is not an HTTP date")
+    return date
+
+
 def b64decode(text: str) -> bytes | None:
     try:
         return base64.b64decode(text, validate=True)

@@ -625,6 +625,22 @@ def test_parse__rejects_unparseable_date() -> None:
     assert _error("POST", "/inbox", headers) == "Date header is not an HTTP date"
 
 
+def test_parse__rfc9421_rejects_an_unparseable_date_it_covers() -> None:
+    headers = {
+        "Host": HOST,
+        "Date": "yesterday",
+        "Signature-Input": f'sig1=("@method" "date");keyid="{KEY_ID}";alg="rsa-v1_5-sha256"',
+        "Signature": "sig1=:AAAA:",
+    }
+    assert _error("POST", "/inbox", headers) == "Date header is not an HTTP date"
+
+
+def test_parse__an_unreadable_date_the_signature_does_not_cover_is_no_date() -> None:
+    signature = f'keyId="{KEY_ID}",headers="(request-target) host",signature="AAAA"'
+    headers = {"Host": HOST, "Date": "yesterday", "Signature": signature}
+    assert _parsed("POST", "/inbox", headers).date is None
+
+
 def test_verify__rejects_signature_by_another_key() -> None:
     headers = sign_request("POST", INBOX, BODY, KEY_ID, OTHER_KEY, NOW)
     assert _verify(headers).reason == "signature does not match"
